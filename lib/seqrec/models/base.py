@@ -1,0 +1,134 @@
+"""What every model shares: the scoring contract and input checks.
+
+A model turns users `[B]` and left-padded item windows `[B, L]` (0 = padding) into one hidden state
+per scored position (`hidden_states`, `[B, T, D]`, the LAST T positions) and owns an output table
+(`output_table`: one weight row of size D per item id, optionally one bias per id). A score is
+
+    score(t, i) = W_out[i] · h_t  (+ b_out[i])
+
+`forward` scores a given candidate set per position by gathering only the candidates' rows (the
+authors' CosRec computes all N+1 logits and then gathers; the numbers are the same). `score_all`
+scores every id at the last position with one matmul against the table, without building a
+candidate tensor. Column 0 is the padding id; callers mask it.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..errors import ConfigError
+
+
+class SequentialRecommender(nn.Module):
+    """Base class of the five models: the shared `forward` / `score_all` contract."""
+
+    name: str = "model"
+    scores_every_position: bool = True
+
+    def __init__(self, num_users: int, num_items: int, lookback: int):
+        super().__init__()
+        for what, value, low in (("num_users", num_users, 1), ("num_items", num_items, 1),
+                                 ("lookback", lookback, 1)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < low:
+                raise ConfigError(f"{what} must be an integer >= {low}, got {value!r}; pass the "
+                                  "dataset's dense user/item count and the window length")
+        self.num_users, self.num_items, self.lookback = num_users, num_items, lookback
+
+    # ------------------------------------------------------------------ to implement
+    def hidden_states(self, users: torch.Tensor, items: torch.Tensor, last: int) -> torch.Tensor:
+        """[B, last, D] hidden state of the last `last` positions of the window."""
+        raise NotImplementedError
+
+    def output_table(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(weight [N+1, D], bias [N+1, 1] or None): the rows candidates are scored against."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ the contract
+    def forward(self, users: torch.Tensor, items: torch.Tensor, candidates: torch.Tensor) -> torch.Tensor:
+        """Scores [B, T, K] of candidates [B, T, K] at the last T positions of items [B, L]."""
+        self.check_inputs(users, items, candidates)
+        h = self.hidden_states(users, items, candidates.shape[1])     # [B, T, D]
+        weight, bias = self.output_table()
+        w = F.embedding(candidates, weight)                            # [B, T, K, D] only the candidates
+        scores = (w * h.unsqueeze(2)).sum(-1)                          # [B, T, K] as the authors sum
+        if bias is not None:
+            scores = scores + F.embedding(candidates, bias).squeeze(-1)
+        return scores
+
+    def score_all(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
+        """[B, N+1] scores of every id (column 0 = padding, mask it) at the last position."""
+        self.check_inputs(users, items)
+        h = self.hidden_states(users, items, 1)[:, 0]                  # [B, D]
+        weight, bias = self.output_table()
+        if bias is None:
+            return h @ weight.T                                        # [B, N+1]
+        return torch.addmm(bias.T, h, weight.T)                        # [B, N+1]
+
+    # ------------------------------------------------------------------ checks
+    def check_length(self, length: int) -> None:
+        """Raise if this model cannot read windows of `length` items (override per model)."""
+        if length > self.lookback:
+            raise ConfigError(f"{self.name}: item windows have {length} columns but the model was "
+                              f"built with lookback={self.lookback}; build it with the window length")
+
+    def check_inputs(self, users, items, candidates=None) -> None:
+        """Shape checks with messages that say what to pass (cheap: no device sync)."""
+        if items.dim() != 2:
+            raise ConfigError(f"{self.name}: items must be [B, L] (left-padded with 0), got shape "
+                              f"{tuple(items.shape)}")
+        if users.dim() != 1 or users.shape[0] != items.shape[0]:
+            raise ConfigError(f"{self.name}: users must be [B] with B = items.shape[0] = "
+                              f"{items.shape[0]}, got shape {tuple(users.shape)}")
+        self.check_length(items.shape[1])
+        if candidates is None:
+            return
+        if candidates.dim() != 3 or candidates.shape[0] != items.shape[0]:
+            raise ConfigError(f"{self.name}: candidates must be [B, T, K] with B = {items.shape[0]}, "
+                              f"got shape {tuple(candidates.shape)}")
+        steps = candidates.shape[1]
+        if not self.scores_every_position and steps != 1:
+            raise ConfigError(f"{self.name} scores only the last position; pass candidates of shape "
+                              f"[B, 1, K], got T = {steps}")
+        if not 1 <= steps <= items.shape[1]:
+            raise ConfigError(f"{self.name}: candidates cover T = {steps} positions, but the window "
+                              f"has L = {items.shape[1]}; pass 1 <= T <= L")
+
+    def extra_repr(self) -> str:
+        return f"name={self.name!r}, num_users={self.num_users}, num_items={self.num_items}, " \
+               f"lookback={self.lookback}"
+
+
+def item_embedding(num_items: int, emb_size: int, padding_embedding: str) -> nn.Embedding:
+    """Input item table with N+1 rows; `padding_embedding` says what id 0 looks like.
+
+    'learned' (authors' Caser/CosRec): no padding_idx, so id 0 has a trainable vector that the
+    convolutions see inside short windows. 'zero': padding_idx=0, id 0 is a fixed zero vector.
+    """
+    if padding_embedding == "learned":
+        return nn.Embedding(num_items + 1, emb_size)
+    if padding_embedding == "zero":
+        return nn.Embedding(num_items + 1, emb_size, padding_idx=0)
+    raise ConfigError(f"unknown padding_embedding {padding_embedding!r}; valid padding_embeddings: "
+                      "learned, zero")
+
+
+def activation(name: str) -> nn.Module:
+    """torch.nn activation by class name, as the authors' configs spell it ('Tanh', 'ReLU', ...)."""
+    module = getattr(nn, name, None) if isinstance(name, str) else None
+    if not (isinstance(module, type) and issubclass(module, nn.Module)):
+        raise ConfigError(f"unknown activation {name!r}; give a torch.nn class name such as "
+                          "'Tanh', 'ReLU', 'GELU', 'Sigmoid'")
+    return module()
+
+
+def check_dropout(p) -> float:
+    if not isinstance(p, (int, float)) or not 0 <= p < 1:
+        raise ConfigError(f"dropout must be a number in [0, 1), got {p!r}")
+    return float(p)
+
+
+def check_positive_int(what: str, value) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigError(f"{what} must be an integer >= 1, got {value!r}")
+    return value

@@ -1,0 +1,203 @@
+"""CosRec (Yan et al., CIKM 2019) and CosRec+ (the paper's `CosRec2`), as the authors implement them.
+
+Every pair of items in the window becomes one cell of an L x L grid: cell (j, k) holds the
+concatenation [E_k; E_j] (column item first, row item second), a (2e, L, L) "image". Two CNN blocks
+(1x1 conv - BN - ReLU - 3x3 conv - BN - ReLU, widths [128, 256]) read it; the result is pooled to
+one vector, h = dropout(tanh(fc1(.))), x = [h; p_u] (the user embedding IS used) and a full output
+layer fc_out (bias included) scores the ids.
+
+* CosRec: 3x3 convs without padding (the grid shrinks to L-4), average over the whole grid, one
+  output per window.
+* CosRec+: before each 3x3 conv, 2 zero rows on top and 2 zero columns on the left, so cell (j, k)
+  only sees rows <= j and columns <= k; pooling at position t is the mean of the top-left
+  (t+1) x (t+1) block (the authors' `SpecialPooling`), so position t never sees later items.
+
+Speed. The first 1x1 conv over a pair is W [E_k; E_j] + b = W_a E_k + W_b E_j + b: two [L, C]
+matmuls broadcast over the grid, so the (B, 2e, L, L) pair tensor is never built (`pairs=
+"factorised"`; `pairs="materialised"` builds it as the authors do). The grid is kept channels-last.
+The top-left pooling is a 2-D prefix sum read on the diagonal. Only the candidates' rows of fc_out
+are used in training (the authors compute all N+1 logits, then gather).
+
+Authors' quirks kept by default: id 0 (padding) has a learned embedding (`padding_embedding=
+"zero"` is the clean variant); in training mode BatchNorm's statistics pool all L x L cells,
+including cells of later positions, so batch statistics are mildly non-causal (`norm="cell"`:
+a LayerNorm over the channels of each cell, causal and with the same parameter count;
+`norm="none"`: no normalisation). In eval mode BN uses running statistics and is causal.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..errors import ConfigError, unknown
+from .base import (SequentialRecommender, activation, check_dropout, check_positive_int,
+                   item_embedding)
+
+NORMS = ("batch", "cell", "none")
+PAIR_CONSTRUCTIONS = ("factorised", "materialised")
+
+
+class CellNorm(nn.Module):
+    """LayerNorm over the channels of every grid cell of [B, C, H, W] (causal in training)."""
+
+    def __init__(self, channels: int, eps: float = 1e-5):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(channels))
+        self.bias = nn.Parameter(torch.zeros(channels))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = F.layer_norm(x.permute(0, 2, 3, 1), x.shape[1:2], self.weight, self.bias, self.eps)
+        return y.permute(0, 3, 1, 2)                                   # [B, C, H, W]
+
+
+def norm_layer(kind: str, channels: int) -> nn.Module:
+    if kind == "batch":
+        return nn.BatchNorm2d(channels)
+    if kind == "cell":
+        return CellNorm(channels)
+    if kind == "none":
+        return nn.Identity()
+    raise unknown("norm", kind, NORMS)
+
+
+class CnnBlock(nn.Module):
+    """1x1 conv - norm - ReLU - [causal: pad 2 top/left] - 3x3 conv - norm - ReLU.
+
+    Names (conv1, bn1, conv2, bn2) match the authors' CnnBlock / CnnBlock2.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, causal: bool, norm: str = "batch"):
+        super().__init__()
+        self.causal = causal
+        self.conv1 = nn.Conv2d(in_channels, out_channels, kernel_size=1)
+        self.conv2 = nn.Conv2d(out_channels, out_channels, kernel_size=3)
+        self.bn1 = norm_layer(norm, out_channels)
+        self.bn2 = norm_layer(norm, out_channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.after_conv1(self.conv1(x))
+
+    def after_conv1(self, h: torch.Tensor) -> torch.Tensor:
+        """The block from the output of its 1x1 conv on: [B, C, H, W] -> [B, C, H', W']."""
+        out = F.relu(self.bn1(h))
+        if self.causal:                                                # pad only on the past side
+            out = F.pad(out, (2, 0, 2, 0)).contiguous(memory_format=torch.channels_last)
+        return F.relu(self.bn2(self.conv2(out)))                       # causal: H' = H, else H-2
+
+
+def pair_grid_factorised(emb: torch.Tensor, conv1: nn.Conv2d) -> torch.Tensor:
+    """conv1 (1x1 over [E_k; E_j]) of every cell (j, k), without building the pair tensor.
+
+    emb [B, L, e] -> [B, C, L, L] (channels-last in memory): W_a E_k + W_b E_j + b.
+    """
+    e = emb.shape[-1]
+    w = conv1.weight[:, :, 0, 0]                                       # [C, 2e]
+    col = emb @ w[:, :e].T                                             # [B, L, C] column item k
+    row = torch.addmm(conv1.bias, emb.flatten(0, 1), w[:, e:].T).view_as(col)   # [B, L, C] row j + b
+    grid = row[:, :, None, :] + col[:, None, :, :]                     # [B, L(j), L(k), C]
+    return grid.permute(0, 3, 1, 2)                                    # [B, C, L, L]
+
+
+def pair_grid_materialised(emb: torch.Tensor, conv1: nn.Conv2d) -> torch.Tensor:
+    """The authors' construction: build [E_k; E_j] for every cell, then conv1. [B, C, L, L]."""
+    L = emb.shape[1]
+    col = emb.unsqueeze(1).repeat(1, L, 1, 1)                          # [B, L(j), L(k), e] = E_k
+    row = emb.unsqueeze(2).repeat(1, 1, L, 1)                          # [B, L(j), L(k), e] = E_j
+    pairs = torch.cat([col, row], 3).permute(0, 3, 1, 2)               # [B, 2e, L, L]
+    return conv1(pairs)
+
+
+def cumulative_topleft_mean(grid: torch.Tensor, last: int) -> torch.Tensor:
+    """[B, C, L, L] -> [B, T, C]: at position t the mean of cells (j, k) with j, k <= t.
+
+    2-D prefix sum S[j, k] = sum_{j'<=j, k'<=k} X[j', k'], read on the diagonal and divided by
+    (t+1)^2 (the authors' `SpecialPooling`, which multiplies by an L x L x L mask instead).
+    """
+    L = grid.shape[-1]
+    sums = grid.cumsum(-1).cumsum(-2).diagonal(dim1=-2, dim2=-1)[..., L - last:]   # [B, C, T]
+    cells = torch.arange(L - last + 1, L + 1, device=grid.device, dtype=grid.dtype) ** 2
+    return (sums / cells).transpose(1, 2)                              # [B, T, C]
+
+
+class CosRecPlus(SequentialRecommender):
+    """CosRec+ (`CosRec2`): causal 2-D CNN over the item-pair grid, one output per position.
+
+    Hyperparameters (authors' `CosRec2.yaml` names in brackets): emb_size e = 64, block_dims =
+    (128, 256), fc_dim = 128, act_fc = 'Tanh', dropout [dropout_rate] = 0.5 after tanh(fc1).
+    Variants: `padding_embedding` ('learned' = authors, 'zero'), `norm` ('batch' = authors,
+    'cell', 'none'), `pairs` ('factorised' or 'materialised': same numbers), `channels_last`.
+    """
+
+    name = "cosrec+"
+    scores_every_position = True
+    causal = True
+
+    def __init__(self, num_users: int, num_items: int, lookback: int, emb_size: int = 64,
+                 block_dims=(128, 256), fc_dim: int = 128, act_fc: str = "Tanh",
+                 dropout: float = 0.5, padding_embedding: str = "learned", norm: str = "batch",
+                 pairs: str = "factorised", channels_last: bool = True):
+        super().__init__(num_users, num_items, lookback)
+        e = check_positive_int("emb_size", emb_size)
+        fc_dim = check_positive_int("fc_dim", fc_dim)
+        block_dims = [check_positive_int("block_dims entries", d) for d in block_dims]
+        if not block_dims:
+            raise ConfigError("block_dims must list at least one block width, e.g. [128, 256]")
+        if pairs not in PAIR_CONSTRUCTIONS:
+            raise unknown("pairs", pairs, PAIR_CONSTRUCTIONS)
+        self.pairs, self.channels_last = pairs, bool(channels_last)
+        self.user_embeddings = nn.Embedding(num_users + 1, e)
+        self.in_item_embeddings = item_embedding(num_items, e, padding_embedding)
+        dims = [2 * e, *block_dims]
+        self.cnn_blocks = nn.ModuleList(CnnBlock(dims[i], dims[i + 1], self.causal, norm)
+                                        for i in range(len(block_dims)))
+        self.dropout = nn.Dropout(check_dropout(dropout))
+        self.fc1 = nn.Linear(dims[-1], fc_dim)
+        self.act_fc = activation(act_fc)
+        self.fc_out = nn.Linear(e + fc_dim, num_items + 1)            # full output layer with bias
+
+    def feature_grid(self, emb: torch.Tensor) -> torch.Tensor:
+        """emb [B, L, e] -> [B, C_last, L', L'] output of the CNN blocks."""
+        first = self.cnn_blocks[0]
+        build = pair_grid_factorised if self.pairs == "factorised" else pair_grid_materialised
+        h = build(emb, first.conv1)                                    # [B, C1, L, L]
+        h = h.contiguous(memory_format=torch.channels_last if self.channels_last
+                         else torch.contiguous_format)
+        out = first.after_conv1(h)
+        for block in self.cnn_blocks[1:]:
+            out = block(out)
+        return out
+
+    def pool(self, grid: torch.Tensor, last: int) -> torch.Tensor:
+        return cumulative_topleft_mean(grid, last)                     # [B, T, C]
+
+    def hidden_states(self, users: torch.Tensor, items: torch.Tensor, last: int) -> torch.Tensor:
+        emb = self.in_item_embeddings(items)                           # [B, L, e]
+        pooled = self.pool(self.feature_grid(emb), last)               # [B, T, C]
+        h = self.dropout(self.act_fc(self.fc1(pooled)))                # [B, T, fc_dim]
+        user = self.user_embeddings(users)[:, None].expand(-1, last, -1)   # [B, T, e]
+        return torch.cat([h, user], -1)                                # [B, T, fc_dim + e]
+
+    def output_table(self):
+        return self.fc_out.weight, self.fc_out.bias[:, None]          # [N+1, fc+e], [N+1, 1]
+
+
+class CosRec(CosRecPlus):
+    """Baseline CosRec (the authors' `CosRec`): unpadded 3x3 convs, mean over the whole grid,
+    one output per window. Same parameters and hyperparameters as CosRec+. Windows need at
+    least 2·len(block_dims)+1 items (each 3x3 conv trims 2 rows and columns)."""
+
+    name = "cosrec"
+    scores_every_position = False
+    causal = False
+
+    def check_length(self, length: int) -> None:
+        super().check_length(length)
+        shortest = 2 * len(self.cnn_blocks) + 1
+        if length < shortest:
+            raise ConfigError(f"cosrec needs windows of at least {shortest} items (its unpadded 3x3 "
+                              f"convolutions shrink the grid), got {length}; use a longer lookback")
+
+    def pool(self, grid: torch.Tensor, last: int) -> torch.Tensor:
+        return grid.mean(dim=(2, 3))[:, None]                          # [B, 1, C]

@@ -1,0 +1,360 @@
+"""One training loop for every model (reference notes, section 2).
+
+Per epoch: users are shuffled and each gets ONE random window of length L (`sampling.
+training_windows`); a model that `scores_every_position` is trained on every position of the window,
+the others (Caser, CosRec) on the last one only; each target gets one negative drawn uniformly from
+the items outside the user's training sequence; the loss is binary cross-entropy with logits,
+averaged over all non-padding (positive and negative) entries; Adam at lr 1e-3. Everything stays on
+the training device. Every `eval_every` epochs the model ranks the validation and test targets under
+each protocol; the model is SELECTED on validation only, and the record keeps the test metrics both
+at the best-validation epoch and at the last epoch (the authors' shipped loop tests the last-epoch
+weights). Checkpoints every `checkpoint_every` epochs make a killed run resumable to the same result.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from . import metrics as M
+from .errors import ConfigError, TrainingError, SeqrecError
+from .evaluation import check_protocols, evaluate
+from .results import (RECORD_NAME, code_version, config_hash, environment, read_record,
+                      write_json_atomic)
+from .sampling import sample_negatives, training_windows
+from .sequences import SequenceData
+
+CHECKPOINT_NAME = "checkpoint.pt"
+LOSSES = ("bce", "ce")
+
+
+class BudgetExhausted(SeqrecError):
+    """The time budget ran out; a checkpoint was written and `resume=True` continues the run."""
+
+
+@dataclass
+class TrainConfig:
+    """Every parameter of a run. Defaults are the paper's (authors' configs)."""
+
+    model: str = "sasrec"
+    dataset: str = "synthetic"
+    lookback: int = 100            # L, window length (final authors' config)
+    epochs: int = 2000             # max_epochs, no early stopping
+    batch_size: int = 128
+    lr: float = 1e-3               # Adam defaults (betas 0.9, 0.999, no weight decay)
+    loss: str = "bce"              # "bce" (paper: 1 negative per target) or "ce" (full softmax)
+    eval_every: int = 1
+    eval_protocols: list = field(default_factory=lambda: ["sampled", "full"])
+    select_metric: str = "NDCG@10"  # on validation, first protocol
+    seed: int = 42                 # the authors' seed
+    eval_seed: int = 0             # seeds the candidate negatives (same for every model)
+    checkpoint_every: int = 10
+    device: str = "auto"           # "auto" = cuda if available, else cpu
+    amp: str = "auto"              # bf16 autocast: "auto" = on for cuda
+    compile: bool = False          # torch.compile the training forward
+    eval_batch_size: int = 512
+    profile: str = "custom"        # label only: which parameter profile produced the run
+    model_options: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        names = [f.name for f in fields(cls)]
+        unknown = sorted(set(d) - set(names))
+        if unknown:
+            raise ConfigError(f"unknown training parameter(s) {', '.join(map(repr, unknown))}; "
+                              f"valid parameters: {', '.join(names)}")
+        cfg = cls(**d)
+        cfg.validate()
+        return cfg
+
+    def validate(self) -> None:
+        for name in ("lookback", "epochs", "batch_size", "eval_every", "checkpoint_every",
+                     "eval_batch_size"):
+            v = getattr(self, name)
+            low = 0 if name == "epochs" else 1          # epochs = 0: evaluate only (baselines)
+            if not isinstance(v, int) or isinstance(v, bool) or v < low:
+                raise ConfigError(f"{name} must be an integer >= {low}, got {v!r}")
+        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
+            raise ConfigError(f"lr must be a positive number, got {self.lr!r}")
+        if self.loss not in LOSSES:
+            raise ConfigError(f"unknown loss {self.loss!r}; valid losses: {', '.join(LOSSES)}")
+        self.eval_protocols = check_protocols(self.eval_protocols)
+        if self.select_metric not in M.metric_names():
+            raise ConfigError(f"unknown select_metric {self.select_metric!r}; valid: "
+                              f"{', '.join(M.metric_names())}")
+        if self.amp not in ("auto", True, False, "on", "off"):
+            raise ConfigError(f"amp must be 'auto', 'on' or 'off', got {self.amp!r}")
+
+    def resolved_device(self) -> torch.device:
+        if self.device == "auto":
+            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        try:
+            dev = torch.device(self.device)
+        except RuntimeError as e:
+            raise ConfigError(f"bad device {self.device!r}: {e}; use 'auto', 'cpu' or 'cuda'") from e
+        if dev.type == "cuda" and not torch.cuda.is_available():
+            raise ConfigError("device 'cuda' asked for but no CUDA GPU is visible; use 'auto' or 'cpu'")
+        return dev
+
+    def use_amp(self, device: torch.device) -> bool:
+        return device.type == "cuda" if self.amp == "auto" else self.amp in (True, "on")
+
+
+# ---------------------------------------------------------------------------------------- loss
+def bce_loss(scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean BCE-with-logits over the unmasked entries; scores [B, T, 1 + K] with the positive first,
+    mask [B, T] True where the target is a real item."""
+    labels = torch.zeros_like(scores)
+    labels[..., 0] = 1.0
+    per = F.binary_cross_entropy_with_logits(scores.float(), labels, reduction="none")  # [B, T, K+1]
+    m = mask[..., None].to(per.dtype)
+    return (per * m).sum() / (m.sum() * scores.shape[-1]).clamp_min(1)
+
+
+def ce_loss(logits: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Full softmax cross-entropy over the catalogue; logits [B, T, N+1], targets [B, T]."""
+    logits = logits.float()
+    logits[..., 0] = float("-inf")                                  # never predict padding
+    return F.cross_entropy(logits[mask], targets[mask])
+
+
+# ---------------------------------------------------------------------------------------- state
+class _State:
+    """What a checkpoint holds besides the model and optimizer."""
+
+    def __init__(self):
+        self.epoch = 0
+        self.history: list[dict] = []
+        self.best = {"epoch": -1, "score": -math.inf, "val": {}, "test": {}}
+        self.best_ranks: dict = {}
+        self.train_seconds = 0.0
+        self.eval_seconds = 0.0
+
+
+def _save_checkpoint(path: Path, model, optimizer, state: _State, generator, cfg_hash: str):
+    payload = {"model": model.state_dict(),
+               "optimizer": optimizer.state_dict() if optimizer is not None else None,
+               "state": state.__dict__, "generator": generator.get_state(),
+               "torch_rng": torch.get_rng_state(), "config_hash": cfg_hash,
+               "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None}
+    tmp = path.with_suffix(".tmp")
+    torch.save(payload, tmp)
+    tmp.replace(path)
+
+
+def _load_checkpoint(path: Path, model, optimizer, generator, cfg_hash: str) -> _State:
+    payload = torch.load(path, map_location="cpu", weights_only=False)
+    if payload["config_hash"] != cfg_hash:
+        raise ConfigError(f"checkpoint {path} belongs to a different configuration; delete it or "
+                          "run with resume=False to start over")
+    model.load_state_dict(payload["model"])
+    if optimizer is not None:
+        optimizer.load_state_dict(payload["optimizer"])
+    generator.set_state(payload["generator"])
+    torch.set_rng_state(payload["torch_rng"])
+    if payload.get("cuda_rng") is not None and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(payload["cuda_rng"])
+    state = _State()
+    state.__dict__.update(payload["state"])
+    return state
+
+
+# ---------------------------------------------------------------------------------------- loop
+def _train_epoch(model, forward, data, optimizer, cfg, generator, autocast) -> float:
+    """One pass over all users (one window each); returns the mean loss (synchronises once)."""
+    model.train()
+    users_all = data.all_users()[torch.randperm(data.num_users, device=data.device,
+                                                generator=generator)]
+    inputs_all, targets_all = training_windows(data, users_all, cfg.lookback, generator)
+    T = cfg.lookback if model.scores_every_position else 1
+    within_all = data.prefix_length("train")[users_all - 1]
+    total = torch.zeros((), device=data.device)
+    for start in range(0, data.num_users, cfg.batch_size):
+        sl = slice(start, start + cfg.batch_size)
+        users, inputs, targets = users_all[sl], inputs_all[sl], targets_all[sl, -T:]   # targets [B, T]
+        mask = targets > 0
+        with torch.autocast(data.device.type, dtype=torch.bfloat16, enabled=autocast):
+            if cfg.loss == "bce":
+                neg = sample_negatives(data, users, within_all[sl], (T,), generator)  # [B, T]
+                cand = torch.stack([targets, neg], dim=-1)                           # [B, T, 2]
+                loss = bce_loss(forward(users, inputs, cand), mask)
+            else:
+                loss = ce_loss(model.score_positions(users, inputs, T), targets, mask)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        total += loss.detach() * users.numel()
+    return float(total) / data.num_users
+
+
+def _evaluate_both(model, data, cfg, autocast):
+    out = {}
+    for split in ("val", "test"):
+        out[split] = evaluate(model, data, split, cfg.eval_protocols, cfg.lookback,
+                              cfg.eval_batch_size, cfg.eval_seed, autocast)
+    return out
+
+
+def _summaries(ranks: dict) -> dict:
+    return {p: {k: round(v, 6) for k, v in M.from_ranks(r).items()} for p, r in ranks.items()}
+
+
+def fit(model, data: SequenceData, config: TrainConfig | dict, run_dir=None, resume: bool = False,
+        progress: bool = True, deadline: float | None = None) -> dict:
+    """Train `model` on `data` and return the run record (also written to run_dir/record.json).
+
+    run_dir: where checkpoints and the record go (None: nothing is written).
+    resume: return run_dir/record.json if it exists for the same config; else continue from
+    run_dir/checkpoint.pt if present (same config required).
+    deadline: a `time.time()` value; when an epoch ends past it, a checkpoint is written and
+    `BudgetExhausted` is raised (resume later with resume=True).
+    """
+    cfg = config if isinstance(config, TrainConfig) else TrainConfig.from_dict(config)
+    cfg.validate()
+    device = cfg.resolved_device()
+    if int(data.prefix_length("train").min()) < 1:
+        raise TrainingError("every user needs at least 3 items (train, val and test); apply the "
+                            "paper's filter (seqrec.data.load(..., filter='paper'))")
+    data = data.to(device)
+    model = model.to(device)
+    autocast = cfg.use_amp(device)
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+    resolved = {**asdict(cfg), "device": str(device), "amp": autocast}
+    cfg_hash = config_hash({k: v for k, v in resolved.items() if k not in ("device", "amp", "compile",
+                                                                           "eval_batch_size")})
+    torch.manual_seed(cfg.seed)
+    generator = torch.Generator(device=device)
+    generator.manual_seed(cfg.seed)
+    params = [p for p in model.parameters() if p.requires_grad]
+    if not params and cfg.epochs > 0:
+        raise ConfigError(f"{cfg.model} has no trainable parameters: run it with epochs=0")
+    optimizer = torch.optim.Adam(params, lr=cfg.lr) if params else None
+    forward = torch.compile(model) if cfg.compile else model
+
+    run_dir = Path(run_dir) if run_dir is not None else None
+    ckpt = run_dir / CHECKPOINT_NAME if run_dir else None
+    if run_dir:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    if resume and run_dir and (run_dir / RECORD_NAME).exists():
+        done = read_record(run_dir / RECORD_NAME)
+        if done.get("config_hash") == cfg_hash:             # finished before: nothing to redo
+            return done
+    if resume and ckpt is not None and ckpt.exists():
+        state = _load_checkpoint(ckpt, model, optimizer, generator, cfg_hash)
+    else:
+        state = _State()
+
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=cfg.epochs, initial=state.epoch, desc=f"{cfg.model} on {cfg.dataset}",
+                   unit="epoch", dynamic_ncols=True)
+    last_ranks = None
+    try:
+        if state.epoch == 0 and not state.history:
+            last_ranks = _eval_and_select(model, data, cfg, autocast, state, epoch=0, loss=None,
+                                          seconds=0.0)
+        while state.epoch < cfg.epochs:
+            epoch = state.epoch + 1
+            t0 = time.perf_counter()
+            loss = _train_epoch(model, forward, data, optimizer, cfg, generator, autocast)
+            seconds = time.perf_counter() - t0
+            if not math.isfinite(loss):
+                where = f"; the last good checkpoint is {ckpt}" if ckpt and ckpt.exists() else ""
+                raise TrainingError(f"{cfg.model} on {cfg.dataset}: loss is {loss} at epoch {epoch}"
+                                    f"{where}. Lower the learning rate or switch AMP off (amp='off').")
+            state.train_seconds += seconds
+            if epoch % cfg.eval_every == 0 or epoch == cfg.epochs:
+                last_ranks = _eval_and_select(model, data, cfg, autocast, state, epoch, loss, seconds)
+            else:
+                state.history.append({"epoch": epoch, "loss": round(loss, 6),
+                                      "seconds": round(seconds, 4)})
+            state.epoch = epoch
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(loss=f"{loss:.4f}", best=f"{state.best['score']:.4f}")
+            if ckpt and (epoch % cfg.checkpoint_every == 0 or epoch == cfg.epochs):
+                _save_checkpoint(ckpt, model, optimizer, state, generator, cfg_hash)
+            if deadline is not None and time.time() > deadline and epoch < cfg.epochs:
+                if ckpt:
+                    _save_checkpoint(ckpt, model, optimizer, state, generator, cfg_hash)
+                raise BudgetExhausted(f"time budget reached after epoch {epoch}/{cfg.epochs} of "
+                                      f"{cfg.model} on {cfg.dataset}; resume=True continues from "
+                                      f"{ckpt}")
+    finally:
+        if bar is not None:
+            bar.close()
+    if last_ranks is None:     # resumed after the final epoch's evaluation: evaluate again
+        last_ranks = _evaluate_both(model, data, cfg, autocast)["test"]
+
+    record = _make_record(model, data, cfg, resolved, cfg_hash, state, last_ranks)
+    if run_dir:
+        write_json_atomic(run_dir / RECORD_NAME, record)
+    return record
+
+
+def _eval_and_select(model, data, cfg, autocast, state: _State, epoch, loss, seconds):
+    """Evaluate val and test, append to history, update the best-validation state; returns the
+    test ranks of this epoch."""
+    t0 = time.perf_counter()
+    ranks = _evaluate_both(model, data, cfg, autocast)
+    state.eval_seconds += time.perf_counter() - t0
+    val, test = _summaries(ranks["val"]), _summaries(ranks["test"])
+    state.history.append({"epoch": epoch, "loss": None if loss is None else round(loss, 6),
+                          "seconds": round(seconds, 4), "val": val, "test": test})
+    score = val[cfg.eval_protocols[0]][cfg.select_metric]
+    if score > state.best["score"]:
+        state.best = {"epoch": epoch, "score": score, "val": val, "test": test}
+        state.best_ranks = {p: r.tolist() for p, r in ranks["test"].items()}
+    return ranks["test"]
+
+
+def _make_record(model, data, cfg, resolved, cfg_hash, state: _State, last_ranks) -> dict:
+    last = next(h for h in reversed(state.history) if "test" in h)
+    epoch_seconds = [h["seconds"] for h in state.history if h["epoch"] > 0]
+    return {
+        "schema": 1,
+        "config": resolved,
+        "config_hash": cfg_hash,
+        "data": {"name": data.name, "users": data.num_users, "items": data.num_items,
+                 "interactions": data.num_interactions, **{k: v for k, v in data.info.items()
+                                                           if isinstance(v, (int, float, str))}},
+        "code_version": code_version(),
+        "environment": environment(resolved["device"]),
+        "num_parameters": sum(p.numel() for p in model.parameters()),
+        "timings": {"train_seconds": round(state.train_seconds, 3),
+                    "eval_seconds": round(state.eval_seconds, 3),
+                    "epoch_seconds_median": (sorted(epoch_seconds)[len(epoch_seconds) // 2]
+                                             if epoch_seconds else None)},
+        "history": state.history,
+        "best": {"epoch": state.best["epoch"], "val": state.best["val"], "test": state.best["test"]},
+        "last": {"epoch": state.epoch, "val": last["val"], "test": last["test"]},
+        "test_ranks": {"best": state.best_ranks,
+                       "last": {p: r.tolist() for p, r in last_ranks.items()}},
+    }
+
+
+def run(config: TrainConfig | dict, data: SequenceData, run_dir=None, resume: bool = False,
+        progress: bool = True, deadline: float | None = None) -> dict:
+    """Build the configured model for `data` and `fit` it (the one call a chapter makes)."""
+    from . import baselines, models
+    cfg = config if isinstance(config, TrainConfig) else TrainConfig.from_dict(config)
+    cfg.validate()
+    torch.manual_seed(cfg.seed)               # identical initial weights for a given seed
+    if cfg.model in baselines.NAMES:
+        if cfg.epochs != 0:
+            raise ConfigError(f"baseline {cfg.model!r} is not trained: set epochs=0")
+        if cfg.model == "repeat":             # the rule needs each user's whole history
+            cfg.lookback = max(cfg.lookback, int(data.lengths.max()))
+        model = baselines.create(cfg.model, data)
+    else:
+        model = models.create(cfg.model, data.num_users, data.num_items, cfg.lookback,
+                              **cfg.model_options)
+    return fit(model, data, cfg, run_dir=run_dir, resume=resume, progress=progress,
+               deadline=deadline)

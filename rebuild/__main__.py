@@ -1,0 +1,104 @@
+"""Command line: python -m rebuild {run,status,book,bench} ... (see rebuild/__init__.py)."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from seqrec.errors import SeqrecError
+
+from . import profiles
+
+
+def _run(args) -> int:
+    profile = profiles.load(args.profile)
+    cells = profile.select(args.only)
+    deadline = time.time() + 60 * args.budget_minutes if args.budget_minutes else None
+    if args.executor == "slurm":
+        from .cluster import submit
+        submit(profile, cells, args)
+        return 0
+    from .local import run_local
+    summary = run_local(profile, cells, jobs=args.jobs, deadline=deadline, engine=args.engine)
+    print(f"summary: {len(summary['done'])} done, {len(summary['skipped'])} skipped (record present), "
+          f"{len(summary['paused'])} paused at the budget, {len(summary['not started'])} not started, "
+          f"{len(summary['failed'])} failed")
+    for cell, log in summary["failed"]:
+        print(f"  failed: {cell.key} — log: {log}")
+    for cell, _ in summary["paused"] + summary["not started"]:
+        print(f"  to resume: {cell.key} (run the same command again)")
+    return 1 if summary["failed"] else 0
+
+
+def _status(args) -> int:
+    from .cells import read_meta, state
+    profile = profiles.load(args.profile)
+    queued, log_of = {}, lambda cell: read_meta(profile, cell).get("log")
+    try:                                    # cells submitted to a cluster (rebuild/cluster.py)
+        from .cluster import cluster_states, failure_log
+        queued = cluster_states(profile)
+        log_of = lambda cell: failure_log(profile, cell)   # noqa: E731
+    except ImportError:
+        pass
+    counts: dict[str, int] = {}
+    for cell in profile.select(args.only):
+        s = queued.get(cell.key) or state(profile, cell)
+        counts[s] = counts.get(s, 0) + 1
+        extra = ""
+        if s == "failed":
+            extra = f"  log: {log_of(cell)}"
+        print(f"{s:>8}  {cell.key}{extra}")
+    print("total: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+    return 0
+
+
+def _book(args) -> int:
+    from .book import build
+    build(profiles.load(args.profile))
+    return 0
+
+
+def _bench(args) -> int:
+    from .benchmark import main as bench_main
+    return bench_main(args.rest)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m rebuild", description=__doc__)
+    sub = ap.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="execute the profile's grid of chapters with papermill")
+    run.add_argument("--profile", required=True, help=f"one of {', '.join(profiles.available())} or a YAML path")
+    run.add_argument("--only", help="filter cells, e.g. model=caser+|cosrec+,dataset=ml-1m")
+    run.add_argument("--jobs", type=int, default=1, help="cells in parallel (one per GPU where several)")
+    run.add_argument("--budget-minutes", type=float, help="stop cleanly at a checkpoint after this long")
+    run.add_argument("--executor", choices=("local", "slurm"), default="local")
+    run.add_argument("--engine", choices=("papermill", "direct"), default="papermill",
+                     help="direct: the chapter's library calls without Jupyter (same records)")
+    for opt in ("--partition", "--account", "--qos", "--constraint"):
+        run.add_argument(opt)
+    run.add_argument("--gpus-per-run", type=int)
+    run.add_argument("--time-limit", type=float, help="hours per SLURM task")
+    run.add_argument("--array-parallelism", type=int)
+    run.set_defaults(func=_run)
+    st = sub.add_parser("status", help="list each cell: done, queued, running, failed, paused, missing")
+    st.add_argument("--profile", required=True)
+    st.add_argument("--only")
+    st.set_defaults(func=_status)
+    bk = sub.add_parser("book", help="execute the chapters into _build/ and build the HTML book")
+    bk.add_argument("--profile", required=True)
+    bk.set_defaults(func=_book)
+    be = sub.add_parser("bench", help="benchmark our models against the authors' (rebuild/benchmark.py)")
+    be.add_argument("rest", nargs=argparse.REMAINDER)
+    be.set_defaults(func=_bench)
+    args = ap.parse_args(argv)
+    if getattr(args, "jobs", 1) is not None and getattr(args, "jobs", 1) < 1:
+        ap.error("--jobs must be >= 1")
+    try:
+        return args.func(args)
+    except SeqrecError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""Build the book: execute every chapter into _build/ (never in place), then Jupyter Book 1.x.
+
+The chapters in `book/` carry no outputs. For a profile, each chapter is executed with papermill
+into `_build/<profile>/src/book/` with the profile's display parameters (model chapters reuse the
+grid's run records, so nothing is trained twice), and `jupyter-book build` renders that staged copy
+with execution off and warnings as errors (`-W --keep-going`). The HTML lands in `_build/html`.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from .cells import parameters
+from .profiles import CHAPTERS, ROOT, Cell, Profile
+
+BUILD = ROOT / "_build"
+
+
+def toc_notebooks() -> list[str]:
+    """Chapter file stems in _toc.yml order (notebooks only)."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    stems = [toc["root"]]
+    for part in toc.get("parts", [{"chapters": toc.get("chapters", [])}]):
+        stems += [c["file"] for c in part.get("chapters", [])]
+    return [s for s in stems if (ROOT / f"{s}.ipynb").exists()]
+
+
+def display_parameters(profile: Profile, stem: str) -> dict:
+    """Parameters for the book's copy of a chapter under `profile`."""
+    name = Path(stem).name
+    dataset = profile.book_dataset
+    models = {v: k for k, v in CHAPTERS.items() if v != "evaluation"}
+    seed = profile.raw["seeds"][0]
+    if name in models:
+        cell = next((c for c in profile.cells() if c.model == models[name] and c.dataset == dataset
+                     and c.seed == seed and not c.variant), None)
+        if cell is None:
+            cell = next(c for c in Profile(profile.name, {**profile.raw, "models": [models[name]]}).cells()
+                        if c.dataset == dataset and not c.variant)
+        return parameters(profile, cell)
+    common = {"profile": profile.name, "run_root": str(profile.output)}
+    if name == "evaluation":
+        cell = Cell("pop", dataset, seed, "", {**profile.raw.get("train", {}), "seed": seed,
+                                                "profile": profile.name, "epochs": 0},
+                    profile.raw["datasets"][dataset] or {})
+        p = parameters(profile, cell)
+        p.update(baselines=["pop", "repeat"])
+        return {**p, **common}
+    if name == "data":
+        return {**common, "datasets": {d: (s or {}) for d, s in profile.raw["datasets"].items()}}
+    return common
+
+
+def execute(profile: Profile, stems: list[str], src: Path, log=sys.stdout) -> list[str]:
+    """papermill every chapter into the staged source; returns the chapters that failed."""
+    import papermill as pm
+    failed = []
+    timeout = profile.raw.get("book", {}).get("timeout_seconds", 1800)
+    env_path = os.pathsep.join([str(ROOT / "lib"), str(ROOT)])
+    os.environ["PYTHONPATH"] = env_path + os.pathsep + os.environ.get("PYTHONPATH", "")
+    for stem in stems:
+        t0 = time.perf_counter()
+        out = src / f"{stem}.ipynb"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            pm.execute_notebook(str(ROOT / f"{stem}.ipynb"), str(out),
+                                parameters=display_parameters(profile, stem),
+                                cwd=str(ROOT / "book"), progress_bar=False,
+                                execution_timeout=timeout, kernel_name="python3")
+            print(f"  executed {stem}.ipynb ({time.perf_counter() - t0:.1f} s)", file=log, flush=True)
+        except Exception as e:                              # keep going: report every failure
+            failed.append(stem)
+            print(f"  FAILED   {stem}.ipynb: {type(e).__name__}: {str(e)[-2000:]}", file=log, flush=True)
+    return failed
+
+
+def stage(src: Path) -> None:
+    if src.exists():
+        shutil.rmtree(src)
+    src.mkdir(parents=True)
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy(ROOT / name, src / name)
+    shutil.copytree(ROOT / "book", src / "book", ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+
+
+def build(profile: Profile, log=sys.stdout) -> Path:
+    """Execute and render; returns the HTML folder. Raises SystemExit(1) on any failure."""
+    src = BUILD / profile.name / "src"
+    stage(src)
+    stems = toc_notebooks()
+    print(f"book: executing {len(stems)} chapters with profile {profile.name!r}", file=log, flush=True)
+    failed = execute(profile, stems, src, log)
+    cmd = [sys.executable, "-m", "jupyter_book", "build", str(src), "--path-output",
+           str(BUILD / profile.name), "-W", "--keep-going"]
+    jb = shutil.which("jupyter-book")
+    if jb:
+        cmd = [jb] + cmd[3:]
+    print("book: " + " ".join(cmd), file=log, flush=True)
+    proc = subprocess.run(cmd, cwd=ROOT)
+    html = BUILD / profile.name / "_build" / "html"
+    if html.exists():
+        target = BUILD / "html"
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(html, target)
+    if failed or proc.returncode != 0:
+        why = (f"chapters failed: {', '.join(failed)}" if failed else "") + \
+              (f"; jupyter-book exited {proc.returncode}" if proc.returncode else "")
+        print(f"book: FAILED ({why.strip('; ')})", file=log, flush=True)
+        raise SystemExit(1)
+    print(f"book: HTML in {BUILD / 'html'}", file=log, flush=True)
+    return BUILD / "html"

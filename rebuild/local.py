@@ -1,0 +1,98 @@
+"""Run grid cells on this machine: one papermill subprocess per cell, `--jobs` at a time."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+
+from .cells import LOG, NOTEBOOK, chapter_path, parameters, state, write_meta
+from .profiles import ROOT, Cell, Profile
+
+
+def _gpus() -> list[str]:
+    try:
+        import torch
+        return [str(i) for i in range(torch.cuda.device_count())]
+    except Exception:
+        return []
+
+
+def execute_cell(profile: Profile, cell: Cell, deadline: float | None = None,
+                 gpu: str | None = None, kernel: str = "python3",
+                 engine: str = "papermill") -> tuple[str, float, str]:
+    """Execute the cell's chapter with papermill (engine "papermill"), or the same library calls
+    without Jupyter (engine "direct", `rebuild.direct`); returns (status, seconds, log path)."""
+    run_dir = profile.run_dir(cell)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    import yaml
+    params_file = run_dir / "parameters.yaml"
+    params_file.write_text(yaml.safe_dump(parameters(profile, cell, deadline)))
+    log = run_dir / LOG
+    env = dict(os.environ)
+    if gpu is not None:
+        env["CUDA_VISIBLE_DEVICES"] = gpu
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "lib"), str(ROOT), env.get("PYTHONPATH", "")])
+    cmd = [sys.executable, "-m", "papermill", str(chapter_path(cell)), str(run_dir / NOTEBOOK),
+           "-f", str(params_file), "--cwd", str(ROOT / "book"), "-k", kernel, "--log-output",
+           "--no-progress-bar"]
+    if engine == "direct":
+        cmd = [sys.executable, "-m", "rebuild.direct", str(profile.path), cell.key]
+        if deadline is not None:
+            cmd += ["--deadline", str(deadline)]
+    write_meta(profile, cell, status="running", started=time.time(), log=str(log), engine=engine)
+    t0 = time.perf_counter()
+    with open(log, "w") as f:
+        proc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+    seconds = time.perf_counter() - t0
+    now = state(profile, cell)
+    if proc.returncode == 0 and now == "done":
+        status = "done"
+    elif "BudgetExhausted" in log.read_text(errors="replace") and now == "paused":
+        status = "paused"
+    else:
+        status = "failed"
+    write_meta(profile, cell, status=status, seconds=round(seconds, 2), log=str(log))
+    return status, seconds, str(log)
+
+
+def run_local(profile: Profile, cells: list[Cell], jobs: int = 1, deadline: float | None = None,
+              out=sys.stdout, engine: str = "papermill") -> dict[str, list]:
+    """Execute cells (skipping done ones), `jobs` in parallel; returns {status: [(cell, log)]}."""
+    todo = [c for c in cells if state(profile, c) != "done"]
+    summary: dict[str, list] = {"done": [], "skipped": [], "failed": [], "paused": [], "not started": []}
+    summary["skipped"] = [(c, None) for c in cells if c not in todo]
+    print(f"profile {profile.name}: {len(cells)} cells, {len(summary['skipped'])} already done, "
+          f"{len(todo)} to run, {jobs} at a time", file=out, flush=True)
+    gpus = _gpus()
+    # one cell per GPU where several exist; with one GPU (or none) `jobs` cells share it
+    free = list(gpus) if len(gpus) > 1 else [gpus[0] if gpus else None] * jobs
+
+    def one(cell: Cell, gpu):
+        if deadline is not None and time.time() > deadline:
+            return cell, "not started", 0.0, None, gpu
+        status, seconds, log = execute_cell(profile, cell, deadline, gpu, engine=engine)
+        return cell, status, seconds, log, gpu
+
+    finished = 0
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        pending = {}
+        queue = list(todo)
+        while queue or pending:
+            while queue and len(pending) < jobs and free:
+                gpu = free.pop(0)
+                cell = queue.pop(0)
+                print(f"  start {cell.key} ({cell.chapter}.ipynb{', GPU ' + gpu if gpu else ''})",
+                      file=out, flush=True)
+                pending[pool.submit(one, cell, gpu)] = cell
+            done_future = next(as_completed(pending))
+            pending.pop(done_future)
+            cell, status, seconds, log, gpu = done_future.result()
+            free.append(gpu)
+            finished += 1
+            summary[status].append((cell, log))
+            where = f" — log: {log}" if status == "failed" else ""
+            print(f"[{finished}/{len(todo)}] {status:>7} {cell.key} ({seconds:.1f} s){where}",
+                  file=out, flush=True)
+    return summary

@@ -1,0 +1,60 @@
+"""Every chapter executes headless under papermill with the `smoke` profile (synthetic data).
+
+The grid cells run through the batch runner (one papermill run per model chapter, one record
+each); then every chapter of the table of contents is executed as the book build does it.
+"""
+from pathlib import Path
+
+import pytest
+import yaml
+
+from rebuild import book, local, profiles
+from seqrec.results import read_record
+
+pytestmark = pytest.mark.smoke
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("smoke")
+    raw = yaml.safe_load((profiles.PROFILE_DIR / "smoke.yaml").read_text())
+    raw["output"] = str(tmp / "runs")
+    path = tmp / "smoke.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    profile = profiles.load(str(path))
+    summary = local.run_local(profile, profile.cells(), jobs=2)
+    return profile, summary, tmp
+
+
+def test_every_grid_cell_writes_a_record(smoke):
+    profile, summary, _ = smoke
+    assert not summary["failed"], [f"{c.key}: {log}" for c, log in summary["failed"]]
+    for cell in profile.cells():
+        rec = read_record(profile.run_dir(cell) / "record.json")
+        assert rec["config"]["model"] == cell.model and rec["config"]["profile"] == "smoke"
+        assert set(rec["last"]["test"]) == {"full", "sampled", "easyrec-n"}
+        assert (profile.run_dir(cell) / "chapter.ipynb").exists()      # the executed chapter
+
+
+def test_a_second_run_skips_finished_cells(smoke, capsys):
+    profile, _, _ = smoke
+    summary = local.run_local(profile, profile.cells(), jobs=1)
+    assert len(summary["skipped"]) == len(profile.cells()) and not summary["done"]
+
+
+@pytest.mark.parametrize("stem", book.toc_notebooks())
+def test_chapter_executes_for_the_book(smoke, stem):
+    profile, _, tmp = smoke
+    failed = book.execute(profile, [stem], tmp / "src")
+    assert not failed, f"{stem} failed under the smoke profile"
+    assert (tmp / "src" / f"{stem}.ipynb").exists()
+
+
+def test_chapters_in_git_have_no_outputs():
+    import json
+    for nb_path in Path(profiles.ROOT, "book").glob("*.ipynb"):
+        nb = json.loads(nb_path.read_text())
+        code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), nb_path
+        tagged = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
+        assert len(tagged) == 1, f"{nb_path.name} needs exactly one 'parameters' cell"

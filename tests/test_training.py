@@ -1,0 +1,110 @@
+"""The training loop: learning, resume after interruption, NaN stop, config errors, records."""
+import time
+
+import pytest
+import torch
+
+from seqrec import baselines
+from seqrec.errors import ConfigError, TrainingError
+from seqrec.results import load_records, read_record
+from seqrec.training import BudgetExhausted, TrainConfig, fit
+
+from conftest import TinySeqModel, make_data
+
+BASE = dict(model="tiny", dataset="tiny", lookback=6, epochs=6, batch_size=8, eval_every=2,
+            checkpoint_every=2, eval_protocols=["full", "sampled"], seed=1, device="cpu", lr=0.05)
+
+
+def _model(data, seed=1):
+    torch.manual_seed(seed)
+    return TinySeqModel(data.num_users, data.num_items)
+
+
+def test_training_learns_the_successor_rule(tiny_data):
+    rec = fit(_model(tiny_data), tiny_data, {**BASE, "epochs": 20, "eval_every": 20}, progress=False)
+    first, last = rec["history"][0], rec["history"][-1]
+    assert first["epoch"] == 0 and last["epoch"] == 20
+    assert last["test"]["full"]["NDCG@10"] > first["test"]["full"]["NDCG@10"] + 0.2
+    assert len(rec["test_ranks"]["last"]["full"]) == tiny_data.num_users
+    assert rec["best"]["epoch"] in (0, 20)
+
+
+def test_resume_after_interruption_gives_the_same_result(tiny_data, tmp_path):
+    straight = fit(_model(tiny_data), tiny_data, BASE, run_dir=tmp_path / "a", progress=False)
+    with pytest.raises(BudgetExhausted, match="resume"):       # "killed" after its first epoch
+        fit(_model(tiny_data), tiny_data, BASE, run_dir=tmp_path / "b", progress=False,
+            deadline=time.time() - 1)
+    assert (tmp_path / "b" / "checkpoint.pt").exists() and not (tmp_path / "b" / "record.json").exists()
+    resumed = fit(_model(tiny_data, seed=99), tiny_data, BASE, run_dir=tmp_path / "b", resume=True,
+                  progress=False)
+    def without_times(rec):
+        return [{k: v for k, v in h.items() if k != "seconds"} for h in rec["history"]]
+    assert without_times(resumed) == without_times(straight)   # losses and metrics, every epoch
+    assert resumed["best"]["test"] == straight["best"]["test"]
+    assert resumed["last"]["test"] == straight["last"]["test"]
+    assert resumed["test_ranks"] == straight["test_ranks"]
+    assert read_record(tmp_path / "b" / "record.json")["last"]["epoch"] == BASE["epochs"]
+
+
+def test_resume_refuses_a_checkpoint_of_another_config(tiny_data, tmp_path):
+    with pytest.raises(BudgetExhausted):
+        fit(_model(tiny_data), tiny_data, BASE, run_dir=tmp_path, progress=False, deadline=0)
+    with pytest.raises(ConfigError, match="different configuration"):
+        fit(_model(tiny_data), tiny_data, {**BASE, "lr": 0.01}, run_dir=tmp_path, resume=True,
+            progress=False)
+
+
+def test_nan_loss_stops_with_the_epoch_and_keeps_the_checkpoint(tiny_data, tmp_path):
+    model = _model(tiny_data)
+    calls = {"n": 0}
+    original = model.forward
+
+    def poisoned(*a):
+        calls["n"] += 1
+        model.poison = calls["n"] > 2 * 5        # 40 users / batch 8 = 5 steps per epoch
+        return original(*a)
+    model.forward = poisoned
+    cfg = {**BASE, "checkpoint_every": 1}
+    with pytest.raises(TrainingError, match=r"epoch 3.*checkpoint"):
+        fit(model, tiny_data, cfg, run_dir=tmp_path, progress=False)
+    payload = torch.load(tmp_path / "checkpoint.pt", weights_only=False)
+    assert payload["state"]["epoch"] == 2
+    assert all(torch.isfinite(v).all() for v in payload["model"].values())
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"epochs": -1}, "epochs must be an integer >= 0"),
+    ({"lr": float("nan")}, "lr must be a positive number"),
+    ({"eval_protocols": ["top100"]}, "unknown protocol 'top100'"),
+    ({"loss": "mse"}, "valid losses: bce, ce"),
+    ({"select_metric": "NDCG@7"}, "unknown select_metric"),
+    ({"learning_rate": 0.1}, "unknown training parameter.*valid parameters"),
+])
+def test_bad_parameters_are_named(bad, message):
+    with pytest.raises(ConfigError, match=message):
+        TrainConfig.from_dict({**BASE, **bad})
+
+
+def test_baselines_are_evaluated_by_the_same_code(tiny_data, tmp_path):
+    for name in baselines.NAMES:
+        model = baselines.create(name, tiny_data)
+        lookback = int(tiny_data.lengths.max())
+        fit(model, tiny_data, {**BASE, "model": name, "epochs": 0, "lookback": lookback},
+            run_dir=tmp_path / name, progress=False)
+    df = load_records(tmp_path)
+    assert set(df["model"]) == {"pop", "repeat"}
+    assert set(df["protocol"]) == {"full", "sampled"} and set(df["when"]) == {"best", "last"}
+
+
+def test_repeat_history_orders_by_count_then_recency_then_popularity():
+    data = make_data([[1, 2, 3, 4, 5], [2, 2, 2, 2, 2, 3, 3], [4, 5, 4, 3, 1, 2, 2]], num_items=5)
+    model = baselines.create("repeat", data)
+    items = torch.tensor([[0, 4, 5, 4, 3, 1]])             # 4 twice; then 1 most recent, 3, 5
+    order = model.score_all(torch.tensor([3]), items)[0, 1:].argsort(descending=True) + 1
+    assert order.tolist()[:4] == [4, 1, 3, 5]
+    assert order.tolist()[4] == 2                          # unseen: popularity order
+
+
+def test_seen_before_share():
+    data = make_data([[1, 2, 3, 1], [1, 2, 3, 4], [5, 5, 5, 5]], num_items=5)
+    assert baselines.seen_before_share(data, "test") == pytest.approx(2 / 3)
