@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from .cells import parameters
-from .profiles import CHAPTERS, ROOT, Cell, Profile
+from .profiles import CHAPTERS, ROOT, Profile
 
 BUILD = ROOT / "_build"
 
@@ -46,9 +46,11 @@ def display_parameters(profile: Profile, stem: str) -> dict:
         return parameters(profile, cell)
     common = {"profile": profile.name, "run_root": str(profile.output)}
     if name == "evaluation":
-        cell = Cell("pop", dataset, seed, "", {**profile.raw.get("train", {}), "seed": seed,
-                                                "profile": profile.name, "epochs": 0},
-                    profile.raw["datasets"][dataset] or {})
+        cell = next((c for c in profile.cells() if c.model == "pop" and c.dataset == dataset
+                     and c.seed == seed and not c.variant), None)
+        if cell is None:                                   # the profile's grid has no floors
+            cell = next(c for c in Profile(profile.name, {**profile.raw, "models": ["pop"]}).cells()
+                        if c.dataset == dataset and not c.variant)
         p = parameters(profile, cell)
         p.update(baselines=["pop", "repeat"])
         return {**p, **common}

@@ -60,8 +60,8 @@ def wheel_path() -> Path | None:
         _problems.append(f"pip download {WHEEL_SPEC} failed: {err}")
         return None
     if done.returncode != 0 or not wheel.is_file():
-        _problems.append(f"pip download {WHEEL_SPEC} failed (rc {done.returncode}): "
-                         f"{done.stderr.strip()[-300:]}")
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        _problems.append(f"pip download {WHEEL_SPEC} failed (rc {done.returncode}): {last}")
         return None
     return wheel
 

@@ -108,3 +108,20 @@ def test_repeat_history_orders_by_count_then_recency_then_popularity():
 def test_seen_before_share():
     data = make_data([[1, 2, 3, 1], [1, 2, 3, 4], [5, 5, 5, 5]], num_items=5)
     assert baselines.seen_before_share(data, "test") == pytest.approx(2 / 3)
+
+
+def test_full_cross_entropy_trains_every_model_kind(tiny_data):
+    """loss='ce': a softmax over the whole catalogue at every scored position."""
+    from seqrec import models
+    for name in ("sasrec", "caser"):
+        torch.manual_seed(0)
+        model = models.create(name, tiny_data.num_users, tiny_data.num_items, 6, emb_size=8)
+        rec = fit(model, tiny_data, {**BASE, "model": name, "loss": "ce", "epochs": 2, "lr": 1e-2},
+                  progress=False)
+        assert rec["config"]["loss"] == "ce" and all(
+            h["loss"] is None or h["loss"] > 0 for h in rec["history"])
+    s = models.create("sasrec", 5, 9, 4).eval()
+    users, items = torch.tensor([1, 2]), torch.tensor([[0, 1, 2, 3], [4, 5, 6, 7]])
+    every = s.score_positions(users, items, 3)                       # [2, 3, 10]
+    assert every.shape == (2, 3, 10)
+    assert torch.allclose(every, s(users, items, torch.arange(10).expand(2, 3, 10)), atol=1e-5)

@@ -252,9 +252,9 @@ def fit(model, data: SequenceData, config: TrainConfig | dict, run_dir=None, res
 
     bar = None
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm               # plain text bar: also readable in executed notebooks
         bar = tqdm(total=cfg.epochs, initial=state.epoch, desc=f"{cfg.model} on {cfg.dataset}",
-                   unit="epoch", dynamic_ncols=True)
+                   unit="epoch", mininterval=10, ascii=True, ncols=100)
     last_ranks = None
     try:
         if state.epoch == 0 and not state.history:

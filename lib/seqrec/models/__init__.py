@@ -23,7 +23,7 @@ from ..errors import ConfigError, unknown
 from .base import SequentialRecommender
 from .caser import Caser, CaserPlus, HorizontalBank
 from .cosrec import CosRec, CosRecPlus, cumulative_topleft_mean, pair_grid_factorised, \
-    pair_grid_materialised
+    pair_grid_materialised, topleft_weights
 from .sasrec import SASRec
 
 NAMES = ("sasrec", "caser", "caser+", "cosrec", "cosrec+")
@@ -83,4 +83,4 @@ def count_parameters(model: nn.Module) -> int:
 __all__ = ["NAMES", "CLASSES", "AUTHORS_CLASS", "create", "defaults", "model_class",
            "load_authors_state_dict", "count_parameters", "SequentialRecommender", "SASRec", "Caser",
            "CaserPlus", "CosRec", "CosRecPlus", "HorizontalBank", "cumulative_topleft_mean",
-           "pair_grid_factorised", "pair_grid_materialised"]
+           "topleft_weights", "pair_grid_factorised", "pair_grid_materialised"]

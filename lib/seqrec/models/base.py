@@ -13,6 +13,8 @@ candidate tensor. Column 0 is the padding id; callers mask it.
 """
 from __future__ import annotations
 
+import numbers
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -30,10 +32,10 @@ class SequentialRecommender(nn.Module):
         super().__init__()
         for what, value, low in (("num_users", num_users, 1), ("num_items", num_items, 1),
                                  ("lookback", lookback, 1)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < low:
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low:
                 raise ConfigError(f"{what} must be an integer >= {low}, got {value!r}; pass the "
                                   "dataset's dense user/item count and the window length")
-        self.num_users, self.num_items, self.lookback = num_users, num_items, lookback
+        self.num_users, self.num_items, self.lookback = int(num_users), int(num_items), int(lookback)
 
     # ------------------------------------------------------------------ to implement
     def hidden_states(self, users: torch.Tensor, items: torch.Tensor, last: int) -> torch.Tensor:
@@ -64,6 +66,17 @@ class SequentialRecommender(nn.Module):
         if bias is None:
             return h @ weight.T                                        # [B, N+1]
         return torch.addmm(bias.T, h, weight.T)                        # [B, N+1]
+
+    def score_positions(self, users: torch.Tensor, items: torch.Tensor, last: int) -> torch.Tensor:
+        """[B, last, N+1] scores of every id at each of the last `last` positions (for a full
+        softmax cross-entropy loss; one matmul against the output table)."""
+        self.check_inputs(users, items)
+        if not self.scores_every_position and last != 1:
+            raise ConfigError(f"{self.name} scores only the last position; ask for last=1")
+        h = self.hidden_states(users, items, last)                     # [B, T, D]
+        weight, bias = self.output_table()
+        scores = h @ weight.T                                          # [B, T, N+1]
+        return scores if bias is None else scores + bias.T
 
     # ------------------------------------------------------------------ checks
     def check_length(self, length: int) -> None:
@@ -129,6 +142,6 @@ def check_dropout(p) -> float:
 
 
 def check_positive_int(what: str, value) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
         raise ConfigError(f"{what} must be an integer >= 1, got {value!r}")
-    return value
+    return int(value)

@@ -58,9 +58,12 @@ class HorizontalBank(nn.Module):
     Caser); it matches the column order of the authors' fc1 so its weights copy over unchanged.
 
     method: 'dense' (one Conv1d with kernel length L, kernels right-aligned and zero on the
-    first L-h taps), 'fft' (the same convolution along time in the frequency domain: cheapest
-    for large batch·L, float32 error ~1e-6), 'loop' (one conv per height, as the authors; for
-    reference and tests) or 'auto' (fft when batch·L >= 2048 and L >= 16, else dense).
+    first L-h taps), 'fft' (the same convolution along time in the frequency domain; float32
+    error ~1e-5 on outputs of size ~1, like the dense one), 'loop' (one conv per height, as the
+    authors; reference and tests) or 'auto' (fft when batch·L >= 2048 and L >= 16, else dense).
+    Measured fwd+bwd of the bank on 2 CPU cores: at L = 100 dense/fft 0.51/0.57 s (batch 8),
+    1.4/0.95 s (batch 32); at L = 20, batch 128: 50/42 ms. On an H200 both are equal within 10 %
+    at the paper's sizes (the whole Caser+ step: 0.06 s vs the authors' 7.3 s).
     """
 
     def __init__(self, lookback: int, emb_size: int, num_filters: int,

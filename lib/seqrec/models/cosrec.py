@@ -15,7 +15,7 @@ layer fc_out (bias included) scores the ids.
 Speed. The first 1x1 conv over a pair is W [E_k; E_j] + b = W_a E_k + W_b E_j + b: two [L, C]
 matmuls broadcast over the grid, so the (B, 2e, L, L) pair tensor is never built (`pairs=
 "factorised"`; `pairs="materialised"` builds it as the authors do). The grid is kept channels-last.
-The top-left pooling is a 2-D prefix sum read on the diagonal. Only the candidates' rows of fc_out
+The top-left pooling is one matmul with a [T, L·L] weight matrix. Only the candidates' rows of fc_out
 are used in training (the authors compute all N+1 logits, then gather).
 
 Authors' quirks kept by default: id 0 (padding) has a learned embedding (`padding_embedding=
@@ -109,16 +109,26 @@ def pair_grid_materialised(emb: torch.Tensor, conv1: nn.Conv2d) -> torch.Tensor:
     return conv1(pairs)
 
 
+def topleft_weights(length: int, last: int, device=None, dtype=torch.float32) -> torch.Tensor:
+    """[T, L·L] pooling weights of the last T positions: 1/(t+1)^2 where max(j, k) <= t, else 0."""
+    pos = torch.arange(length, device=device)
+    newest = torch.maximum(pos[:, None], pos[None, :]).reshape(-1)    # [L·L] max(j, k) of each cell
+    t = pos[length - last:, None]                                     # [T, 1]
+    return (newest[None, :] <= t).to(dtype) / (t + 1).to(dtype) ** 2  # [T, L·L]
+
+
 def cumulative_topleft_mean(grid: torch.Tensor, last: int) -> torch.Tensor:
     """[B, C, L, L] -> [B, T, C]: at position t the mean of cells (j, k) with j, k <= t.
 
-    2-D prefix sum S[j, k] = sum_{j'<=j, k'<=k} X[j', k'], read on the diagonal and divided by
-    (t+1)^2 (the authors' `SpecialPooling`, which multiplies by an L x L x L mask instead).
+    The authors' `SpecialPooling`, as ONE matmul of a [T, L·L] weight matrix with the grid read as
+    [B, L·L, C] (a free view of a channels-last grid). A 2-D prefix sum (cumsum over both axes,
+    read on the diagonal) does O(L^2) instead of O(T·L^2) work per channel, but measured 3-6x
+    slower forward+backward (strided scans: H200, batch 128, L = 100, and 2 CPU cores).
     """
-    L = grid.shape[-1]
-    sums = grid.cumsum(-1).cumsum(-2).diagonal(dim1=-2, dim2=-1)[..., L - last:]   # [B, C, T]
-    cells = torch.arange(L - last + 1, L + 1, device=grid.device, dtype=grid.dtype) ** 2
-    return (sums / cells).transpose(1, 2)                              # [B, T, C]
+    B, C, L, _ = grid.shape
+    cells = grid.permute(0, 2, 3, 1).reshape(B, L * L, C)             # [B, L·L, C] cell (j, k)
+    weights = topleft_weights(L, last, grid.device, grid.dtype)       # [T, L·L]
+    return torch.matmul(weights, cells)                               # [B, T, C]
 
 
 class CosRecPlus(SequentialRecommender):

@@ -1,0 +1,254 @@
+"""Training-step time and peak memory of the five models: ours vs the authors' own classes.
+
+    python -m rebuild.benchmark [--device cuda] [--quick] [--variants] [--out bench.json]
+
+One training step = forward + BCE on 1 positive and 1 negative per scored position + backward +
+Adam, on ONE random batch shared by every implementation of a model (same sizes, same inputs).
+Reported: the median step time over `--reps` steps after warm-up, and the peak memory: on CUDA
+`torch.cuda.max_memory_allocated`; on CPU each measurement runs in its own process and reports
+the process's peak resident set (ru_maxrss) and that peak minus the resident set just before the
+first step (model, optimizer and batch already built), i.e. what the steps added.
+
+Settings: `paper` (ML-1M sizes U = 6040, N = 3416, L = 100, e = 64, batch 128) and `cpu` (L = 50,
+batch 32); `--quick`: L = 20, batch 8. On CPU the CosRec models (theirs and ours) run at batch 8 in
+the `paper` setting (theirs takes ~110 s per step at batch 128 on 2 cores); the output says so.
+
+The authors' classes come from tests/oracle.py (PyPI easy-lightning==1.0.4, downloaded once);
+without it only our rows are measured. `--variants` adds our alternative code paths: Caser's
+horizontal bank computed per height / dense / FFT, CosRec's materialised pair tensor (the naive
+construction) and CosRec+ without channels-last. `--bf16` adds our models under bf16 autocast (CUDA).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from seqrec import models
+
+SETTINGS = {
+    "paper": dict(num_users=6040, num_items=3416, lookback=100, batch=128),
+    "cpu": dict(num_users=6040, num_items=3416, lookback=50, batch=32),
+    "quick": dict(num_users=6040, num_items=3416, lookback=20, batch=8),
+}
+CPU_COSREC_BATCH = 8           # CosRec/CosRec+ batch on CPU in the `paper` setting
+VARIANTS = {
+    "caser": [{"horizontal": "loop"}, {"horizontal": "dense"}, {"horizontal": "fft"}],
+    "caser+": [{"horizontal": "loop"}, {"horizontal": "dense"}, {"horizontal": "fft"}],
+    "cosrec": [{"pairs": "materialised"}],
+    "cosrec+": [{"pairs": "materialised"}, {"channels_last": False}],
+    "sasrec": [],
+}
+
+
+# ------------------------------------------------------------------------------------ pieces
+def load_oracle():
+    """tests/oracle.py as a module, or None when it is not there or cannot get the wheel."""
+    path = Path(__file__).resolve().parents[1] / "tests" / "oracle.py"
+    if not path.is_file():
+        return None
+    spec = importlib.util.spec_from_file_location("seqrec_oracle", path)
+    oracle = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(oracle)
+    return oracle if oracle.skip_reason() is None else None
+
+
+def batch_size(name: str, setting: str, device: str) -> int:
+    if device == "cpu" and setting == "paper" and name.startswith("cosrec"):
+        return CPU_COSREC_BATCH
+    return SETTINGS[setting]["batch"]
+
+
+def make_batch(name: str, setting: str, device: str, seed: int = 0):
+    """users [B], items [B, L], candidates [B, T, 2] (positive, negative), relevance [B, T, 2]."""
+    s = SETTINGS[setting]
+    B, L, N = batch_size(name, setting, device), s["lookback"], s["num_items"]
+    T = L if models.CLASSES[name].scores_every_position else 1
+    g = torch.Generator().manual_seed(seed)
+    users = torch.randint(1, s["num_users"] + 1, (B,), generator=g)
+    items = torch.randint(1, N + 1, (B, L), generator=g)
+    items[: B // 4, : L // 2] = 0                                  # some short, left-padded windows
+    candidates = torch.randint(1, N + 1, (B, T, 2), generator=g)
+    relevance = torch.tensor([1.0, 0.0]).expand(B, T, 2).clone()
+    return [t.to(device) for t in (users, items, candidates, relevance)]
+
+
+def build(name: str, impl: str, setting: str, device: str, variant: dict):
+    s = SETTINGS[setting]
+    torch.manual_seed(0)
+    if impl == "authors":
+        model = load_oracle().authors_model(name, s["num_users"], s["num_items"], s["lookback"])
+    else:
+        model = models.create(name, s["num_users"], s["num_items"], s["lookback"], **variant)
+    return model.to(device).train()
+
+
+def scores_of(model, impl: str, name: str, users, items, candidates):
+    if impl == "ours":
+        return model(users, items, candidates)
+    if name == "sasrec":                                           # their argument orders
+        return model(items, candidates)
+    return model(items, candidates, users)
+
+
+def sync(device: str) -> None:
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def rss_mb() -> float:
+    """Current resident set of this process in MiB (Linux /proc)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+def measure(spec: dict) -> dict:
+    """One (model, implementation, variant, setting): warm-up, then `reps` timed steps."""
+    name, impl, setting, device = spec["name"], spec["impl"], spec["setting"], spec["device"]
+    variant, reps, warmup, bf16 = spec.get("variant", {}), spec["reps"], spec["warmup"], spec.get("bf16")
+    model = build(name, impl, setting, device, variant)
+    optimizer = torch.optim.Adam(model.parameters())
+    users, items, candidates, relevance = make_batch(name, setting, device)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+
+    def step():
+        optimizer.zero_grad(set_to_none=True)
+        with torch.autocast(device.split(":")[0], dtype=torch.bfloat16, enabled=bool(bf16)):
+            scores = scores_of(model, impl, name, users, items, candidates)
+        loss = loss_fn(scores.float(), relevance)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    before = rss_mb()
+    if device.startswith("cuda"):
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats()
+    for _ in range(warmup):
+        step()
+    sync(device)
+    times = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        step()
+        sync(device)
+        times.append(time.perf_counter() - start)
+    result = dict(spec, batch=int(users.shape[0]), step_s=statistics.median(times),
+                  times_s=times, parameters=models.count_parameters(model))
+    if device.startswith("cuda"):
+        result["peak_mem_mb"] = torch.cuda.max_memory_allocated() / 2**20
+    else:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024     # KiB -> MiB (Linux)
+        result.update(peak_mem_mb=peak, rss_before_mb=before, peak_added_mb=peak - before)
+    return result
+
+
+def measure_isolated(spec: dict, timeout: float | None = None) -> dict:
+    """`measure` in a fresh process (so ru_maxrss is this measurement's own peak)."""
+    done = subprocess.run([sys.executable, "-m", "rebuild.benchmark", "--one", json.dumps(spec)],
+                          capture_output=True, text=True, timeout=timeout,
+                          cwd=Path(__file__).resolve().parents[1])
+    if done.returncode != 0:
+        return dict(spec, error=(done.stderr.strip().splitlines() or ["failed"])[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# ------------------------------------------------------------------------------------ grid
+def plan(args, have_authors: bool) -> list[dict]:
+    settings = ["quick"] if args.quick else args.settings
+    cuda = args.device.startswith("cuda")
+    reps = args.reps or (2 if args.quick else 5 if cuda else 3)
+    warmup = 2 if cuda else 1
+    specs = []
+    for setting in settings:
+        for name in args.models:
+            rows = [("ours", {}, False)]
+            if have_authors:
+                rows.insert(0, ("authors", {}, False))
+            if args.variants:
+                rows += [("ours", v, False) for v in VARIANTS[name]]
+            if args.bf16 and cuda:
+                rows.append(("ours", {}, True))
+            for impl, variant, bf16 in rows:
+                specs.append(dict(name=name, impl=impl, variant=variant, bf16=bf16,
+                                  setting=setting, device=args.device, reps=reps, warmup=warmup))
+    return specs
+
+
+def label(r: dict) -> str:
+    extra = ",".join(f"{k}={v}" for k, v in r.get("variant", {}).items())
+    return r["impl"] + (f"[{extra}]" if extra else "") + ("+bf16" if r.get("bf16") else "")
+
+
+def table(results: list[dict]) -> str:
+    lines = [f"{'setting':8} {'model':8} {'implementation':32} {'batch':>5} {'step s':>9} "
+             f"{'peak MiB':>9} {'added MiB':>9} {'speed-up':>8}"]
+    authors = {(r["setting"], r["name"]): r.get("step_s") for r in results
+               if r["impl"] == "authors" and "step_s" in r}
+    for r in results:
+        if "error" in r:
+            lines.append(f"{r['setting']:8} {r['name']:8} {label(r):32} error: {r['error']}")
+            continue
+        ref = authors.get((r["setting"], r["name"]))
+        speed = f"{ref / r['step_s']:.1f}x" if ref else ""
+        added = f"{r['peak_added_mb']:.0f}" if "peak_added_mb" in r else ""
+        lines.append(f"{r['setting']:8} {r['name']:8} {label(r):32} {r['batch']:5d} "
+                     f"{r['step_s']:9.3f} {r['peak_mem_mb']:9.0f} {added:>9} {speed:>8}")
+    return "\n".join(lines)
+
+
+def environment(device: str) -> dict:
+    env = dict(torch=torch.__version__, python=platform.python_version(), device=device,
+               threads=torch.get_num_threads(), machine=platform.machine())
+    if device.startswith("cuda"):
+        env.update(gpu=torch.cuda.get_device_name(), cudnn_allow_tf32=torch.backends.cudnn.allow_tf32,
+                   matmul_allow_tf32=torch.backends.cuda.matmul.allow_tf32)
+    return env
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--quick", action="store_true", help="one small setting (L=20, batch 8), 2 reps")
+    p.add_argument("--settings", nargs="+", default=["paper", "cpu"], choices=list(SETTINGS))
+    p.add_argument("--models", nargs="+", default=list(models.NAMES), choices=list(models.NAMES))
+    p.add_argument("--variants", action="store_true", help="also our alternative code paths")
+    p.add_argument("--bf16", action="store_true", help="also ours under bf16 autocast (CUDA)")
+    p.add_argument("--no-authors", action="store_true", help="only our implementation")
+    p.add_argument("--reps", type=int, default=0, help="timed steps (default 5 CUDA, 3 CPU)")
+    p.add_argument("--out", type=Path, default=None, help="write all results as JSON here")
+    p.add_argument("--one", help=argparse.SUPPRESS)               # internal: one isolated measurement
+    args = p.parse_args(argv)
+    if args.one:
+        print(json.dumps(measure(json.loads(args.one))))
+        return 0
+    have_authors = not args.no_authors and load_oracle() is not None
+    if not have_authors and not args.no_authors:
+        print("authors' classes unavailable (tests/oracle.py could not get easy-lightning==1.0.4): "
+              "measuring ours only", flush=True)
+    if args.device == "cpu" and "paper" in (["quick"] if args.quick else args.settings):
+        print(f"note: on CPU, CosRec and CosRec+ (theirs and ours) use batch {CPU_COSREC_BATCH} in "
+              "the paper setting", flush=True)
+    results = []
+    for spec in plan(args, have_authors):
+        r = measure(spec) if args.device.startswith("cuda") else measure_isolated(spec)
+        results.append(r)
+        print(table([r]).splitlines()[-1], flush=True)
+    print(table(results))
+    if args.out:
+        args.out.write_text(json.dumps(dict(environment=environment(args.device), results=results),
+                                       indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
