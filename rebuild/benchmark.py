@@ -215,6 +215,56 @@ def environment(device: str) -> dict:
     return env
 
 
+# ------------------------------------------------------------------------------------ our loop
+PAPER_GRID_USERS = {"ml-1m": 6040, "fs-tky": 2293, "fs-nyc": 1083}   # users per dataset
+PAPER_EPOCHS, PAPER_EVAL_EVERY = 2000, 5
+
+
+def loop_timings(data_file: str | None, device: str, names, lookback: int = 100,
+                 epochs: int = 2) -> list[dict]:
+    """End-to-end epoch time of our training loop (window + negative sampling included) and the
+    time of one full-ranking evaluation of every user, on ML-1M (`data_file`: a local copy; else
+    the canonical download), plus the projected time of the `paper` grid on this device."""
+    from seqrec import data as D
+    from seqrec import training as T
+    from seqrec.evaluation import evaluate
+    ds = D.load("ml-1m", file=data_file).to(device)
+    out = []
+    for name in names:
+        cfg = T.TrainConfig(model=name, dataset="ml-1m", lookback=lookback, epochs=epochs,
+                            device=device)
+        torch.manual_seed(0)
+        model = models.create(name, ds.num_users, ds.num_items, lookback).to(device)
+        opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+        gen = torch.Generator(device=device).manual_seed(0)
+        amp = cfg.use_amp(torch.device(device))
+        times = []
+        for _ in range(epochs + 1):                                   # the first is a warm-up
+            sync(device)
+            t0 = time.perf_counter()
+            T._train_epoch(model, model, ds, opt, cfg, gen, amp)
+            sync(device)
+            times.append(time.perf_counter() - t0)
+        sync(device)
+        t0 = time.perf_counter()
+        evaluate(model, ds, "test", ["full"], lookback, batch_size=1024, autocast=amp)
+        sync(device)
+        eval_s = time.perf_counter() - t0
+        epoch_s = statistics.median(times[1:])
+        steps = -(-ds.num_users // cfg.batch_size)
+        per_user_step = epoch_s / ds.num_users
+        grid = sum(per_user_step * u * PAPER_EPOCHS + eval_s * 2 * (u / ds.num_users)
+                   * PAPER_EPOCHS / PAPER_EVAL_EVERY for u in PAPER_GRID_USERS.values())
+        out.append({"model": name, "device": device, "amp_bf16": amp, "lookback": lookback,
+                    "steps_per_epoch": steps, "epoch_s": round(epoch_s, 4),
+                    "eval_full_all_users_s": round(eval_s, 4),
+                    "projected_paper_grid_hours": round(grid / 3600, 3)})
+        print(f"loop {name}: epoch {epoch_s:.3f} s ({steps} steps), full-ranking eval of "
+              f"{ds.num_users} users {eval_s:.3f} s, paper grid (3 datasets x {PAPER_EPOCHS} "
+              f"epochs, eval every {PAPER_EVAL_EVERY}) ~ {grid / 3600:.2f} h", flush=True)
+    return out
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--device", default="cpu")
@@ -226,6 +276,11 @@ def main(argv=None) -> int:
     p.add_argument("--no-authors", action="store_true", help="only our implementation")
     p.add_argument("--reps", type=int, default=0, help="timed steps (default 5 CUDA, 3 CPU)")
     p.add_argument("--out", type=Path, default=None, help="write all results as JSON here")
+    p.add_argument("--loop", action="store_true",
+                   help="also time our whole training epoch and full-ranking evaluation on ML-1M")
+    p.add_argument("--loop-only", action="store_true", help="only the --loop measurements")
+    p.add_argument("--ml1m-file", help="local ML-1M interactions file for --loop (default: download)")
+    p.add_argument("--loop-lookback", type=int, default=100)
     p.add_argument("--one", help=argparse.SUPPRESS)               # internal: one isolated measurement
     args = p.parse_args(argv)
     if args.one:
@@ -238,15 +293,19 @@ def main(argv=None) -> int:
     if args.device == "cpu" and "paper" in (["quick"] if args.quick else args.settings):
         print(f"note: on CPU, CosRec and CosRec+ (theirs and ours) use batch {CPU_COSREC_BATCH} in "
               "the paper setting", flush=True)
-    results = []
-    for spec in plan(args, have_authors):
+    results, loop = [], []
+    if args.loop or args.loop_only:
+        loop = loop_timings(args.ml1m_file, args.device, args.models, args.loop_lookback,
+                            epochs=2 if args.device.startswith("cuda") else 1)
+    for spec in ([] if args.loop_only else plan(args, have_authors)):
         r = measure(spec) if args.device.startswith("cuda") else measure_isolated(spec)
         results.append(r)
         print(table([r]).splitlines()[-1], flush=True)
-    print(table(results))
+    if results:
+        print(table(results))
     if args.out:
-        args.out.write_text(json.dumps(dict(environment=environment(args.device), results=results),
-                                       indent=1))
+        args.out.write_text(json.dumps(dict(environment=environment(args.device), results=results,
+                                            loop=loop), indent=1))
     return 0
 
 

@@ -241,8 +241,46 @@ def protocol_distance(recs: list[dict], when: str = "last") -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("protocol")
 
 
+def chance_ndcg(protocol: str, num_items: int, k: int = 10) -> float:
+    """Expected NDCG@k of a random ranking: the target's rank is uniform over the C candidates
+    (C = N for full ranking, 101 for sampled, N + 1 for easyrec-n)."""
+    from .evaluation import Protocol
+    p = Protocol.parse(protocol, num_items)
+    c = num_items if p.num_negatives is None else p.num_negatives + 1
+    return float(sum(1 / np.log2(r + 1) for r in range(1, min(k, c) + 1)) / c)
+
+
+def protocol_consistency(recs: list[dict], when: str = "last") -> pd.DataFrame:
+    """Can each protocol have produced the paper's NDCG@10 column? Per dataset and protocol: the
+    NDCG@10 of a random ranking and of our popularity floor under that protocol, and the paper's
+    weakest and strongest model. A protocol is ruled out where the paper's weakest model scores
+    below a random ranking, or where popularity alone beats the paper's best model."""
+    paper = paper_table()
+    rows = []
+    for rec in recs:
+        c = rec["config"]
+        if c["model"] != "pop":
+            continue
+        col = paper[paper["dataset"] == c["dataset"]]["NDCG@10"]
+        if col.empty:
+            continue
+        for p, m in rec[when]["test"].items():
+            chance = chance_ndcg(p, rec["data"]["items"])
+            rows.append({"dataset": c["dataset"], "protocol": p, "random NDCG@10": round(chance, 4),
+                         "pop NDCG@10": round(m["NDCG@10"], 4), "paper min": col.min(),
+                         "paper max": col.max(),
+                         "consistent": bool(col.min() >= chance and col.max() >= m["NDCG@10"])})
+    return pd.DataFrame(rows)
+
+
 def matching_protocol(recs: list[dict], when: str = "last") -> str | None:
+    """The protocol consistent with the paper on every dataset (`protocol_consistency`) whose
+    numbers sit closest to the paper's (`protocol_distance`); None without runs."""
     d = protocol_distance(recs, when)["median |log(ours/paper)|"].dropna()
+    verdict = protocol_consistency(recs, when)
+    if len(verdict):
+        ok = verdict.groupby("protocol")["consistent"].all()
+        d = d[[p in ok.index and ok[p] for p in d.index]] if ok.any() else d
     return None if d.empty else str(d.idxmin())
 
 
@@ -294,3 +332,27 @@ def runs_overview(recs: list[dict]) -> pd.DataFrame:
 def main_runs(recs: list[dict]) -> list[dict]:
     """The runs that form Table 1: the paper's loss (BCE); variants (e.g. full CE) excluded."""
     return [r for r in recs if r["config"].get("loss", "bce") == "bce"]
+
+
+def bench_steps(path, model: str, setting: str = "paper") -> pd.DataFrame:
+    """One model's training-step rows of a benchmark file (`python -m rebuild bench --out ...`):
+    implementation, step time and peak memory, as measured on the device the file names."""
+    import json
+    with open(path) as f:
+        bench = json.load(f)
+    rows = []
+    for r in bench["results"]:
+        if r["name"] != model or r["setting"] != setting:
+            continue
+        impl = "authors' class" if r["impl"] == "authors" else "library"
+        variant = ", ".join(f"{k}={v!r}" for k, v in r["variant"].items()) or "default"
+        if r["impl"] == "authors":
+            variant = ""
+        rows.append({"implementation": impl + (f" ({variant})" if variant else "")
+                     + (", bf16 autocast" if r.get("bf16") else ""),
+                     "batch": r["batch"], "step ms": round(r["step_s"] * 1000, 1),
+                     "peak MiB": round(r["peak_mem_mb"])})
+    df = pd.DataFrame(rows)
+    env = bench.get("environment", {})
+    df.attrs["device"] = env.get("gpu") or f"CPU ({env.get('threads', '?')} threads)"
+    return df
