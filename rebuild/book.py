@@ -91,6 +91,15 @@ def stage(src: Path) -> None:
     shutil.copytree(ROOT / "book", src / "book", ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
 
 
+def jupyter_book_command() -> str:
+    """The `jupyter-book` script of this Python's environment (also when it is not on PATH)."""
+    beside = Path(sys.executable).parent / "jupyter-book"
+    found = str(beside) if beside.exists() else shutil.which("jupyter-book")
+    if found is None:
+        raise SystemExit("jupyter-book is not installed in this environment: pip install -e '.[book]'")
+    return found
+
+
 def build(profile: Profile, log=sys.stdout) -> Path:
     """Execute and render; returns the HTML folder. Raises SystemExit(1) on any failure."""
     src = BUILD / profile.name / "src"
@@ -98,11 +107,8 @@ def build(profile: Profile, log=sys.stdout) -> Path:
     stems = toc_notebooks()
     print(f"book: executing {len(stems)} chapters with profile {profile.name!r}", file=log, flush=True)
     failed = execute(profile, stems, src, log)
-    cmd = [sys.executable, "-m", "jupyter_book", "build", str(src), "--path-output",
-           str(BUILD / profile.name), "-W", "--keep-going"]
-    jb = shutil.which("jupyter-book")
-    if jb:
-        cmd = [jb] + cmd[3:]
+    cmd = [jupyter_book_command(), "build", str(src), "--path-output", str(BUILD / profile.name),
+           "-W", "--keep-going"]
     print("book: " + " ".join(cmd), file=log, flush=True)
     proc = subprocess.run(cmd, cwd=ROOT)
     html = BUILD / profile.name / "_build" / "html"
