@@ -356,3 +356,27 @@ def bench_steps(path, model: str, setting: str = "paper") -> pd.DataFrame:
     env = bench.get("environment", {})
     df.attrs["device"] = env.get("gpu") or f"CPU ({env.get('threads', '?')} threads)"
     return df
+
+
+def bench_summary(path, setting: str = "paper") -> pd.DataFrame:
+    """Per model: the authors' and our default step time and peak memory (and ours under bf16
+    autocast where measured), with the ratios authors / ours; from one benchmark file."""
+    import json
+    with open(path) as f:
+        bench = json.load(f)
+    rows = {}
+    for r in bench["results"]:
+        if r["setting"] != setting or r["variant"]:
+            continue
+        key = "authors" if r["impl"] == "authors" else ("ours bf16" if r.get("bf16") else "ours")
+        row = rows.setdefault(r["name"], {"model": MODEL_LABELS.get(r["name"], r["name"]),
+                                          "batch": r["batch"]})
+        row[f"{key} ms"] = round(r["step_s"] * 1000, 1)
+        row[f"{key} MiB"] = round(r["peak_mem_mb"])
+    df = pd.DataFrame(list(rows.values()))
+    if "authors ms" in df and "ours ms" in df:
+        df["speed-up"] = (df["authors ms"] / df["ours ms"]).round(2)
+        df["memory ratio"] = (df["ours MiB"] / df["authors MiB"]).round(2)
+    if "authors ms" in df and "ours bf16 ms" in df:
+        df["speed-up bf16"] = (df["authors ms"] / df["ours bf16 ms"]).round(2)
+    return df
