@@ -380,3 +380,25 @@ def bench_summary(path, setting: str = "paper") -> pd.DataFrame:
     if "authors ms" in df and "ours bf16 ms" in df:
         df["speed-up bf16"] = (df["authors ms"] / df["ours bf16 ms"]).round(2)
     return df
+
+
+def plot_run_curves(record: dict, protocols, dataset: str | None = None) -> None:
+    """One run's validation and test NDCG@10 per evaluated epoch, one panel per protocol, with
+    the paper's final value (after 2000 epochs) as a dotted line where the paper has one."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+    model = record["config"]["model"]
+    paper = paper_row(model, dataset or record["config"]["dataset"])
+    fig, axes = plt.subplots(1, len(protocols), figsize=(4.2 * len(protocols), 3.3), squeeze=False)
+    for ax, protocol in zip(axes[0], protocols):
+        for split, style in (("val", "--"), ("test", "-")):
+            c = curves([record], split=split, protocol=protocol)
+            ax.plot(c["epoch"], c["value"], style, marker="o", ms=3, label=split)
+        if paper is not None:
+            ax.axhline(paper["NDCG@10"], color="grey", ls=":", label="paper (2000 epochs)")
+        ax.set(title=f"protocol: {protocol}", xlabel="epoch", ylabel="NDCG@10")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.legend(fontsize=8)
+    fig.suptitle(f"{MODEL_LABELS.get(model, model)}: {record_label(record)}", fontsize=10)
+    fig.tight_layout()
+    plt.show()
