@@ -44,6 +44,7 @@ def test_resume_after_interruption_gives_the_same_result(tiny_data, tmp_path):
     assert resumed["last"]["test"] == straight["last"]["test"]
     assert resumed["test_ranks"] == straight["test_ranks"]
     assert read_record(tmp_path / "b" / "record.json")["last"]["epoch"] == BASE["epochs"]
+    assert not (tmp_path / "b" / "checkpoint.pt").exists()       # finished: only the record stays
 
 
 def test_resume_refuses_a_checkpoint_of_another_config(tiny_data, tmp_path):

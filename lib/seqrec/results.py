@@ -34,6 +34,7 @@ def write_json_atomic(path, obj) -> Path:
     try:
         with os.fdopen(fd, "w") as f:
             json.dump(obj, f, separators=(",", ":"), default=_jsonable)
+        os.chmod(tmp, 0o644)                      # mkstemp creates 0600; records are for reading
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -296,6 +296,7 @@ def fit(model, data: SequenceData, config: TrainConfig | dict, run_dir=None, res
     record = _make_record(model, data, cfg, resolved, cfg_hash, state, last_ranks)
     if run_dir:
         write_json_atomic(run_dir / RECORD_NAME, record)
+        ckpt.unlink(missing_ok=True)              # the record is the product; checkpoints are large
     return record
 
 
