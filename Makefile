@@ -6,6 +6,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PROFILE ?= cpu
+JOBS    ?= 2
 # torch is installed FIRST so that no multi-GB CUDA build is pulled in on a CPU machine. On a CPU
 # machine outside this workplace use: make TORCH_INDEX=https://download.pytorch.org/whl/cpu
 TORCH_SPEC  ?= torch==2.13.0
@@ -28,7 +29,7 @@ test: venv
 
 book: grid html
 grid: venv
-	$(BIN)/python -m rebuild run --profile $(PROFILE)
+	$(BIN)/python -m rebuild run --profile $(PROFILE) --jobs $(JOBS)
 html: venv
 	$(BIN)/python -m rebuild book --profile $(PROFILE)
 

@@ -55,12 +55,14 @@ def load(name: str, file=None, columns=None, cache_dir=None, filter: str = "pape
     if synthetic_kwargs:
         raise ConfigError(f"arguments {sorted(synthetic_kwargs)} only apply to the synthetic "
                           f"dataset, not {name!r}")
-    df = _read(spec, file, columns, cache_dir)
+    df = read_raw(spec, file, columns, cache_dir)
     return preprocess(df, spec.name, filter, min_item_rows, min_user_rows)
 
 
-def _read(spec: DatasetSpec, file, columns, cache):
-    """The raw interactions of `spec`, from `file` or from the verified cached archive."""
+def read_raw(spec: DatasetSpec | str, file=None, columns=None, cache=None):
+    """The raw interactions (user, item, time) of a dataset, before any filter: from `file`, or
+    from the verified cached canonical archive (downloaded if needed)."""
+    spec = get_spec(spec) if isinstance(spec, str) else spec
     if file is None:
         archive = fetch(spec, cache)
         verify_member(spec, archive)
@@ -79,6 +81,6 @@ def _read(spec: DatasetSpec, file, columns, cache):
     return read_interactions(path, columns, member=member)
 
 
-__all__ = ["DATASETS", "DatasetSpec", "FILTERS", "load", "read_interactions", "paper_filter",
+__all__ = ["DATASETS", "DatasetSpec", "FILTERS", "load", "read_raw", "read_interactions", "paper_filter",
            "apply_filter", "preprocess", "to_sequences", "synthetic", "counts", "length_stats",
            "get_spec", "fetch", "verify_member", "cache_dir", "archive_path", "archive_url"]
