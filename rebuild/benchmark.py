@@ -221,7 +221,7 @@ PAPER_EPOCHS, PAPER_EVAL_EVERY = 2000, 5
 
 
 def loop_timings(data_file: str | None, device: str, names, lookback: int = 100,
-                 epochs: int = 2) -> list[dict]:
+                 epochs: int = 2, compile: bool = False) -> list[dict]:
     """End-to-end epoch time of our training loop (window + negative sampling included) and the
     time of one full-ranking evaluation of every user, on ML-1M (`data_file`: a local copy; else
     the canonical download), plus the projected time of the `paper` grid on this device."""
@@ -238,11 +238,12 @@ def loop_timings(data_file: str | None, device: str, names, lookback: int = 100,
         opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
         gen = torch.Generator(device=device).manual_seed(0)
         amp = cfg.use_amp(torch.device(device))
+        forward = torch.compile(model) if compile else model           # training forward only
         times = []
         for _ in range(epochs + 1):                                   # the first is a warm-up
             sync(device)
             t0 = time.perf_counter()
-            T._train_epoch(model, model, ds, opt, cfg, gen, amp)
+            T._train_epoch(model, forward, ds, opt, cfg, gen, amp)
             sync(device)
             times.append(time.perf_counter() - t0)
         sync(device)
@@ -255,7 +256,8 @@ def loop_timings(data_file: str | None, device: str, names, lookback: int = 100,
         per_user_step = epoch_s / ds.num_users
         grid = sum(per_user_step * u * PAPER_EPOCHS + eval_s * 2 * (u / ds.num_users)
                    * PAPER_EPOCHS / PAPER_EVAL_EVERY for u in PAPER_GRID_USERS.values())
-        out.append({"model": name, "device": device, "amp_bf16": amp, "lookback": lookback,
+        out.append({"model": name, "device": device, "amp_bf16": amp, "compile": compile,
+                    "first_epoch_s": round(times[0], 2), "lookback": lookback,
                     "steps_per_epoch": steps, "epoch_s": round(epoch_s, 4),
                     "eval_full_all_users_s": round(eval_s, 4),
                     "projected_paper_grid_hours": round(grid / 3600, 3)})
@@ -281,6 +283,7 @@ def main(argv=None) -> int:
     p.add_argument("--loop-only", action="store_true", help="only the --loop measurements")
     p.add_argument("--ml1m-file", help="local ML-1M interactions file for --loop (default: download)")
     p.add_argument("--loop-lookback", type=int, default=100)
+    p.add_argument("--compile", action="store_true", help="--loop with torch.compile'd forward")
     p.add_argument("--one", help=argparse.SUPPRESS)               # internal: one isolated measurement
     args = p.parse_args(argv)
     if args.one:
@@ -296,7 +299,7 @@ def main(argv=None) -> int:
     results, loop = [], []
     if args.loop or args.loop_only:
         loop = loop_timings(args.ml1m_file, args.device, args.models, args.loop_lookback,
-                            epochs=2 if args.device.startswith("cuda") else 1)
+                            epochs=2 if args.device.startswith("cuda") else 1, compile=args.compile)
     for spec in ([] if args.loop_only else plan(args, have_authors)):
         r = measure(spec) if args.device.startswith("cuda") else measure_isolated(spec)
         results.append(r)
