@@ -89,7 +89,7 @@ def main(argv=None) -> int:
         from .benchmark import main as bench_main
         return bench_main(argv[1:])
     args = ap.parse_args(argv)
-    if getattr(args, "jobs", 1) is not None and getattr(args, "jobs", 1) < 1:
+    if getattr(args, "jobs", 1) < 1:
         ap.error("--jobs must be >= 1")
     try:
         return args.func(args)

@@ -38,25 +38,25 @@ def display_parameters(profile: Profile, stem: str) -> dict:
     models = {v: k for k, v in CHAPTERS.items() if v != "evaluation"}
     seed = profile.raw["seeds"][0]
     if name in models:
-        cell = next((c for c in profile.cells() if c.model == models[name] and c.dataset == dataset
-                     and c.seed == seed and not c.variant), None)
-        if cell is None:
-            cell = next(c for c in Profile(profile.name, {**profile.raw, "models": [models[name]]}).cells()
-                        if c.dataset == dataset and not c.variant)
-        return parameters(profile, cell)
+        return parameters(profile, _display_cell(profile, models[name], dataset, seed))
     common = {"profile": profile.name, "run_root": str(profile.output)}
     if name == "evaluation":
-        cell = next((c for c in profile.cells() if c.model == "pop" and c.dataset == dataset
-                     and c.seed == seed and not c.variant), None)
-        if cell is None:                                   # the profile's grid has no floors
-            cell = next(c for c in Profile(profile.name, {**profile.raw, "models": ["pop"]}).cells()
-                        if c.dataset == dataset and not c.variant)
-        p = parameters(profile, cell)
+        p = parameters(profile, _display_cell(profile, "pop", dataset, seed))
         p.update(baselines=["pop", "repeat"])
         return {**p, **common}
     if name == "data":
         return {**common, "datasets": {d: (s or {}) for d, s in profile.raw["datasets"].items()}}
     return common
+
+
+def _display_cell(profile: Profile, model: str, dataset: str, seed: int):
+    """The grid cell the book shows for `model` (its record is reused); built from the profile's
+    parameters when the grid does not list that model."""
+    grid = profile.cells()
+    if not any(c.model == model for c in grid):
+        grid = Profile(profile.name, {**profile.raw, "models": [model]}).cells()
+    return next(c for c in grid if c.model == model and c.dataset == dataset and c.seed == seed
+                and not c.variant)
 
 
 def execute(profile: Profile, stems: list[str], src: Path, log=sys.stdout) -> list[str]:

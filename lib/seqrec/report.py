@@ -150,9 +150,9 @@ def table1(recs: list[dict], when: str = "last", protocol: str = "full",
                    "value": float(pu[metric].mean()), "dagger": False, "star": False}
             orig = ORIGINAL_OF.get(model)
             if orig and (dataset, orig) in mean_pu:
-                row["dagger"] = stats.wilcoxon(pu[metric], mean_pu[(dataset, orig)][metric]) < alpha
+                row["dagger"] = stats.significant(pu[metric], mean_pu[(dataset, orig)][metric], alpha)
             if orig and (dataset, "sasrec") in mean_pu:
-                row["star"] = stats.wilcoxon(pu[metric], mean_pu[(dataset, "sasrec")][metric]) < alpha
+                row["star"] = stats.significant(pu[metric], mean_pu[(dataset, "sasrec")][metric], alpha)
             rows.append(row)
     df = pd.DataFrame(rows)
     if df.empty:
@@ -334,15 +334,23 @@ def main_runs(recs: list[dict]) -> list[dict]:
     return [r for r in recs if r["config"].get("loss", "bce") == "bce"]
 
 
+def _bench(path) -> dict:
+    import json
+    with open(path) as f:
+        return json.load(f)
+
+
+def _bench_rows(bench: dict, setting: str) -> list[dict]:
+    return [r for r in bench["results"] if r["setting"] == setting]
+
+
 def bench_steps(path, model: str, setting: str = "paper") -> pd.DataFrame:
     """One model's training-step rows of a benchmark file (`python -m rebuild bench --out ...`):
     implementation, step time and peak memory, as measured on the device the file names."""
-    import json
-    with open(path) as f:
-        bench = json.load(f)
+    bench = _bench(path)
     rows = []
-    for r in bench["results"]:
-        if r["name"] != model or r["setting"] != setting:
+    for r in _bench_rows(bench, setting):
+        if r["name"] != model:
             continue
         impl = "authors' class" if r["impl"] == "authors" else "library"
         variant = ", ".join(f"{k}={v!r}" for k, v in r["variant"].items()) or "default"
@@ -361,12 +369,9 @@ def bench_steps(path, model: str, setting: str = "paper") -> pd.DataFrame:
 def bench_summary(path, setting: str = "paper") -> pd.DataFrame:
     """Per model: the authors' and our default step time and peak memory (and ours under bf16
     autocast where measured), with the ratios authors / ours; from one benchmark file."""
-    import json
-    with open(path) as f:
-        bench = json.load(f)
     rows = {}
-    for r in bench["results"]:
-        if r["setting"] != setting or r["variant"]:
+    for r in _bench_rows(_bench(path), setting):
+        if r["variant"]:
             continue
         key = "authors" if r["impl"] == "authors" else ("ours bf16" if r.get("bf16") else "ours")
         row = rows.setdefault(r["name"], {"model": MODEL_LABELS.get(r["name"], r["name"]),
