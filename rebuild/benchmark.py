@@ -44,7 +44,7 @@ CPU_COSREC_BATCH = 8           # CosRec/CosRec+ batch on CPU in the `paper` sett
 VARIANTS = {
     "caser": [{"horizontal": "loop"}, {"horizontal": "dense"}, {"horizontal": "fft"}],
     "caser+": [{"horizontal": "loop"}, {"horizontal": "dense"}, {"horizontal": "fft"}],
-    "cosrec": [{"pairs": "materialised"}],
+    "cosrec": [{"pairs": "materialised"}, {"channels_last": False}],
     "cosrec+": [{"pairs": "materialised"}, {"channels_last": False}],
     "sasrec": [],
 }
@@ -220,50 +220,75 @@ PAPER_GRID_USERS = {"ml-1m": 6040, "fs-tky": 2293, "fs-nyc": 1083}   # users per
 PAPER_EPOCHS, PAPER_EVAL_EVERY = 2000, 5
 
 
+LOOP_MODES = {                       # how the training step executes (TrainConfig switches)
+    "eager": {},
+    "graphs": {"cuda_graphs": True},                 # whole step recorded as a CUDA graph
+    "compile": {"compile": True},                    # torch.compile'd forward, default mode
+    "reduce-overhead": {"compile": "reduce-overhead"},   # compiled forward + its CUDA graphs
+}
+
+
+def grid_hours(epoch_s: float, eval_s: float, users: int) -> float:
+    """Projected `paper` grid time of one model from its ML-1M epoch and evaluation times: epoch
+    time scales with the number of users (batches) of each dataset; val + test are evaluated every
+    PAPER_EVAL_EVERY epochs."""
+    total = 0.0
+    for u in PAPER_GRID_USERS.values():
+        share = u / users
+        total += epoch_s * share * PAPER_EPOCHS + eval_s * 2 * share * PAPER_EPOCHS / PAPER_EVAL_EVERY
+    return total / 3600
+
+
 def loop_timings(data_file: str | None, device: str, names, lookback: int = 100,
-                 epochs: int = 2, compile: bool = False) -> list[dict]:
-    """End-to-end epoch time of our training loop (window + negative sampling included) and the
-    time of one full-ranking evaluation of every user, on ML-1M (`data_file`: a local copy; else
-    the canonical download), plus the projected time of the `paper` grid on this device."""
+                 epochs: int = 2, modes=("eager",)) -> list[dict]:
+    """End-to-end epoch time of our training loop (window and negative sampling included) in each
+    execution mode, the time of one full-ranking evaluation of every user, on ML-1M (`data_file`:
+    a local copy; else the canonical download), and the projected `paper` grid on this device."""
     from seqrec import data as D
     from seqrec import training as T
     from seqrec.evaluation import evaluate
     ds = D.load("ml-1m", file=data_file).to(device)
     out = []
     for name in names:
-        cfg = T.TrainConfig(model=name, dataset="ml-1m", lookback=lookback, epochs=epochs,
-                            device=device)
-        torch.manual_seed(0)
-        model = models.create(name, ds.num_users, ds.num_items, lookback).to(device)
-        opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-        gen = torch.Generator(device=device).manual_seed(0)
-        amp = cfg.use_amp(torch.device(device))
-        forward = torch.compile(model) if compile else model           # training forward only
-        times = []
-        for _ in range(epochs + 1):                                   # the first is a warm-up
+        for mode in modes:
+            cfg = T.TrainConfig(model=name, dataset="ml-1m", lookback=lookback, epochs=epochs,
+                                device=device, **LOOP_MODES[mode])
+            torch.manual_seed(0)
+            model = models.create(name, ds.num_users, ds.num_items, lookback).to(device)
+            dev = torch.device(device)
+            amp = cfg.use_amp(dev)
+            if dev.type == "cuda":
+                torch.backends.cudnn.benchmark = True
+            try:
+                optimizer = T.make_optimizer(model, cfg, dev)
+                step = T.make_step(model, optimizer, cfg, dev, amp)
+                gen = torch.Generator(device=device).manual_seed(0)
+                times = []
+                for _ in range(epochs + 1):                           # the first is a warm-up
+                    sync(device)
+                    t0 = time.perf_counter()
+                    T.train_epoch(model, step, ds, cfg, gen)
+                    sync(device)
+                    times.append(time.perf_counter() - t0)
+            except Exception as e:                                    # record, go on with the rest
+                out.append({"model": name, "mode": mode, "device": device, "error": repr(e)[:300]})
+                print(f"loop {name} [{mode}]: error {e!r}", flush=True)
+                continue
             sync(device)
             t0 = time.perf_counter()
-            T._train_epoch(model, forward, ds, opt, cfg, gen, amp)
+            evaluate(model, ds, "test", ["full"], lookback, batch_size=1024, autocast=amp)
             sync(device)
-            times.append(time.perf_counter() - t0)
-        sync(device)
-        t0 = time.perf_counter()
-        evaluate(model, ds, "test", ["full"], lookback, batch_size=1024, autocast=amp)
-        sync(device)
-        eval_s = time.perf_counter() - t0
-        epoch_s = statistics.median(times[1:])
-        steps = -(-ds.num_users // cfg.batch_size)
-        per_user_step = epoch_s / ds.num_users
-        grid = sum(per_user_step * u * PAPER_EPOCHS + eval_s * 2 * (u / ds.num_users)
-                   * PAPER_EPOCHS / PAPER_EVAL_EVERY for u in PAPER_GRID_USERS.values())
-        out.append({"model": name, "device": device, "amp_bf16": amp, "compile": compile,
-                    "first_epoch_s": round(times[0], 2), "lookback": lookback,
-                    "steps_per_epoch": steps, "epoch_s": round(epoch_s, 4),
-                    "eval_full_all_users_s": round(eval_s, 4),
-                    "projected_paper_grid_hours": round(grid / 3600, 3)})
-        print(f"loop {name}: epoch {epoch_s:.3f} s ({steps} steps), full-ranking eval of "
-              f"{ds.num_users} users {eval_s:.3f} s, paper grid (3 datasets x {PAPER_EPOCHS} "
-              f"epochs, eval every {PAPER_EVAL_EVERY}) ~ {grid / 3600:.2f} h", flush=True)
+            eval_s = time.perf_counter() - t0
+            epoch_s = statistics.median(times[1:])
+            grid = grid_hours(epoch_s, eval_s, ds.num_users)
+            out.append({"model": name, "mode": mode, "device": device, "amp_bf16": amp,
+                        "first_epoch_s": round(times[0], 2), "lookback": lookback,
+                        "steps_per_epoch": -(-ds.num_users // cfg.batch_size),
+                        "epoch_s": round(epoch_s, 4), "eval_full_all_users_s": round(eval_s, 4),
+                        "projected_paper_grid_hours": round(grid, 3)})
+            print(f"loop {name} [{mode}]: epoch {epoch_s:.3f} s, full-ranking eval of "
+                  f"{ds.num_users} users {eval_s:.3f} s, paper grid (3 datasets x {PAPER_EPOCHS} "
+                  f"epochs, eval every {PAPER_EVAL_EVERY}) ~ {grid:.2f} h", flush=True)
     return out
 
 
@@ -283,7 +308,11 @@ def main(argv=None) -> int:
     p.add_argument("--loop-only", action="store_true", help="only the --loop measurements")
     p.add_argument("--ml1m-file", help="local ML-1M interactions file for --loop (default: download)")
     p.add_argument("--loop-lookback", type=int, default=100)
-    p.add_argument("--compile", action="store_true", help="--loop with torch.compile'd forward")
+    p.add_argument("--loop-modes", nargs="+", default=["eager"], choices=list(LOOP_MODES),
+                   help="execution modes of the --loop measurements (graphs and reduce-overhead "
+                        "need CUDA)")
+    p.add_argument("--loop-epochs", type=int, default=0,
+                   help="timed epochs per --loop measurement (default 2 CUDA, 1 CPU)")
     p.add_argument("--one", help=argparse.SUPPRESS)               # internal: one isolated measurement
     args = p.parse_args(argv)
     if args.one:
@@ -298,8 +327,9 @@ def main(argv=None) -> int:
               "the paper setting", flush=True)
     results, loop = [], []
     if args.loop or args.loop_only:
+        epochs = args.loop_epochs or (2 if args.device.startswith("cuda") else 1)
         loop = loop_timings(args.ml1m_file, args.device, args.models, args.loop_lookback,
-                            epochs=2 if args.device.startswith("cuda") else 1, compile=args.compile)
+                            epochs=epochs, modes=args.loop_modes)
     for spec in ([] if args.loop_only else plan(args, have_authors)):
         r = measure(spec) if args.device.startswith("cuda") else measure_isolated(spec)
         results.append(r)

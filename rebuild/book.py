@@ -32,7 +32,16 @@ def toc_notebooks() -> list[str]:
 
 
 def display_parameters(profile: Profile, stem: str) -> dict:
-    """Parameters for the book's copy of a chapter under `profile`."""
+    """Parameters for the book's copy of a chapter under `profile`, with paths relative to the
+    chapters' folder (the published page shows `../runs/ci`, not this machine's absolute path)."""
+    params = _parameters(profile, stem)
+    for key in ("run_root", "run_dir", "data_file"):
+        if params.get(key):
+            params[key] = os.path.relpath(params[key], ROOT / "book")
+    return params
+
+
+def _parameters(profile: Profile, stem: str) -> dict:
     name = Path(stem).name
     dataset = profile.book_dataset
     models = {v: k for k, v in CHAPTERS.items() if v != "evaluation"}

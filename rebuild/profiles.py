@@ -2,7 +2,9 @@
 
 A profile is validated strictly: an unknown key anywhere is an error that lists the valid keys.
 `${VAR}` in strings is replaced from the environment (e.g. `${SEQREC_DATA_DIR}`); an unset
-variable is an error naming it.
+variable is an error naming it. `extends: NAME` starts from another profile: its sections are
+kept unless this file names them (`train`, `per_model`, `per_dataset`, `book` and `cluster` are
+merged key by key; `datasets`, `models`, `seeds`, `variants` are replaced whole).
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PROFILE_DIR = Path(__file__).resolve().parent / "profiles"
 CHAPTERS = {"sasrec": "sasrec", "caser": "caser", "caser+": "caser_plus", "cosrec": "cosrec",
             "cosrec+": "cosrec_plus", "pop": "evaluation", "repeat": "evaluation"}
-TOP_KEYS = {"description", "output", "datasets", "models", "seeds", "train", "per_model",
+TOP_KEYS = {"extends", "description", "output", "datasets", "models", "seeds", "train", "per_model",
             "per_dataset", "variants", "book", "cluster"}
 DATASET_KEYS = {"file", "columns", "filter", "options"}
 VARIANT_KEYS = {"models", "datasets", "seeds", "train"}
@@ -28,6 +30,7 @@ BOOK_KEYS = {"dataset", "timeout_seconds"}
 CLUSTER_KEYS = {"partition", "gpus_per_run", "cpus_per_run", "mem_gb", "time_limit_hours",
                 "array_parallelism", "account", "qos", "constraint", "setup"}
 TRAIN_KEYS = {f for f in TrainConfig.__dataclass_fields__} - {"model", "dataset"}
+MERGED_SECTIONS = ("train", "per_model", "per_dataset", "book", "cluster")   # for `extends`
 
 
 def _check_keys(where: str, got: dict, valid: set):
@@ -134,6 +137,29 @@ def available() -> list[str]:
     return sorted(p.stem for p in PROFILE_DIR.glob("*.yaml"))
 
 
+def _read_raw(path: Path, chain: tuple = ()) -> dict:
+    """The profile's YAML with its `extends` chain resolved (not yet validated beyond top keys)."""
+    with open(path) as f:
+        raw = yaml.safe_load(f) or {}
+    _check_keys(f"profile {path.name}", raw, TOP_KEYS)
+    base_name = raw.pop("extends", None)
+    if base_name is None:
+        return raw
+    base_path = PROFILE_DIR / f"{base_name}.yaml"
+    if not base_path.exists():
+        raise ConfigError(f"profile {path.name} extends unknown profile {base_name!r}; valid "
+                          f"profiles: {', '.join(available())}")
+    if base_path.resolve() in chain + (path.resolve(),):
+        raise ConfigError(f"profile {path.name}: `extends` loops back to {base_name!r}")
+    merged = _read_raw(base_path, chain + (path.resolve(),))
+    for key, value in raw.items():
+        if key in MERGED_SECTIONS and isinstance(merged.get(key), dict) and isinstance(value, dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
 def load(name_or_path: str) -> Profile:
     """Load and validate a profile by name (rebuild/profiles/NAME.yaml) or path."""
     path = Path(name_or_path)
@@ -142,9 +168,7 @@ def load(name_or_path: str) -> Profile:
     if not path.exists():
         raise ConfigError(f"unknown profile {name_or_path!r}; valid profiles: {', '.join(available())} "
                           "(or a path to a YAML file)")
-    with open(path) as f:
-        raw = yaml.safe_load(f) or {}
-    _check_keys(f"profile {path.name}", raw, TOP_KEYS)
+    raw = _read_raw(path)
     for required in ("datasets", "models", "seeds"):
         if required not in raw:
             raise ConfigError(f"profile {path.name} needs a {required!r} entry")
@@ -160,6 +184,8 @@ def load(name_or_path: str) -> Profile:
             raise ConfigError(f"unknown dataset {d!r} in profile {path.name}; valid datasets: "
                               f"{', '.join(data.DATASETS)}")
         _check_keys(f"datasets.{d}", spec or {}, DATASET_KEYS)
+        if spec and spec.get("file"):        # relative to where `rebuild` is called, not the chapter
+            spec["file"] = str(Path(spec["file"]).expanduser().resolve())
     _check_keys("train", raw.get("train", {}), TRAIN_KEYS)
     for section in ("per_model", "per_dataset"):
         for k, v in (raw.get(section) or {}).items():

@@ -387,6 +387,28 @@ def bench_summary(path, setting: str = "paper") -> pd.DataFrame:
     return df
 
 
+def bench_loop(path) -> pd.DataFrame:
+    """Our whole ML-1M training epoch per model and execution mode (eager, CUDA graph, compiled)
+    from a benchmark file's `loop` rows, with the projected `paper` grid; one row per model,
+    columns per mode. Files written before modes existed count as eager (`loop`) and compiled
+    (`loop_compile`)."""
+    bench = _bench(path)
+    rows = [{**r, "mode": r.get("mode", "eager")} for r in bench.get("loop", [])]
+    rows += [{**r, "mode": r.get("mode", "compile")} for r in bench.get("loop_compile", [])]
+    rows = [r for r in rows if "epoch_s" in r]
+    if not rows:
+        return pd.DataFrame()
+    df = pd.DataFrame(rows)
+    df["model"] = df["model"].map(lambda m: MODEL_LABELS.get(m, m))
+    epoch = df.pivot_table(index="model", columns="mode", values="epoch_s", sort=False)
+    grid = df.pivot_table(index="model", columns="mode", values="projected_paper_grid_hours",
+                          sort=False)
+    out = pd.concat({"epoch s": epoch, "paper grid h": grid}, axis=1).round(3)
+    env = bench.get("environment", {})
+    out.attrs["device"] = env.get("gpu") or f"CPU ({env.get('threads', '?')} threads)"
+    return out
+
+
 def plot_run_curves(record: dict, protocols, dataset: str | None = None) -> None:
     """One run's validation and test NDCG@10 per evaluated epoch, one panel per protocol, with
     the paper's final value (after 2000 epochs) as a dotted line where the paper has one."""

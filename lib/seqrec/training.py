@@ -9,6 +9,11 @@ the training device. Every `eval_every` epochs the model ranks the validation an
 each protocol; the model is SELECTED on validation only, and the record keeps the test metrics both
 at the best-validation epoch and at the last epoch (the authors' shipped loop tests the last-epoch
 weights). Checkpoints every `checkpoint_every` epochs make a killed run resumable to the same result.
+
+Speed: an epoch draws all its windows and negatives at once on the device, and the step itself
+(`seqrec.steps`) never reads a value back, so the host only waits once per epoch; Adam is the
+fused kernel; on CUDA, bf16 autocast, TF32 and cuDNN autotuning are on, and `cuda_graphs` /
+`compile` switch on graph replay or `torch.compile` (execution switches, not part of the config).
 """
 from __future__ import annotations
 
@@ -18,7 +23,6 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
 from . import metrics as M
 from .errors import ConfigError, TrainingError, SeqrecError
@@ -27,9 +31,13 @@ from .results import (RECORD_NAME, code_version, config_hash, environment, read_
                       write_json_atomic)
 from .sampling import sample_negatives, training_windows
 from .sequences import SequenceData
+from .steps import GraphedTrainStep, TrainStep
 
 CHECKPOINT_NAME = "checkpoint.pt"
 LOSSES = ("bce", "ce")
+# switches that change how a run executes, not what it computes: not part of the config hash
+EXECUTION_ONLY = ("device", "amp", "compile", "cuda_graphs", "eval_batch_size")
+COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
 
 
 class BudgetExhausted(SeqrecError):
@@ -55,7 +63,8 @@ class TrainConfig:
     checkpoint_every: int = 10
     device: str = "auto"           # "auto" = cuda if available, else cpu
     amp: str = "auto"              # bf16 autocast: "auto" = on for cuda
-    compile: bool = False          # torch.compile the training forward
+    compile: bool | str = False    # torch.compile the training forward: True or a mode name
+    cuda_graphs: bool = False      # record the whole training step as a CUDA graph (CUDA only)
     eval_batch_size: int = 512
     profile: str = "custom"        # label only: which parameter profile produced the run
     model_options: dict = field(default_factory=dict)
@@ -88,6 +97,14 @@ class TrainConfig:
                               f"{', '.join(M.metric_names())}")
         if self.amp not in ("auto", True, False, "on", "off"):
             raise ConfigError(f"amp must be 'auto', 'on' or 'off', got {self.amp!r}")
+        if self.compile not in (True, False) and self.compile not in COMPILE_MODES:
+            raise ConfigError(f"compile must be true, false or a torch.compile mode "
+                              f"({', '.join(COMPILE_MODES)}), got {self.compile!r}")
+        if not isinstance(self.cuda_graphs, bool):
+            raise ConfigError(f"cuda_graphs must be true or false, got {self.cuda_graphs!r}")
+        if self.cuda_graphs and self.compile:
+            raise ConfigError("cuda_graphs and compile exclude each other; for compiled code with "
+                              "CUDA graphs use compile='reduce-overhead'")
 
     def resolved_device(self) -> torch.device:
         if self.device == "auto":
@@ -102,24 +119,6 @@ class TrainConfig:
 
     def use_amp(self, device: torch.device) -> bool:
         return device.type == "cuda" if self.amp == "auto" else self.amp in (True, "on")
-
-
-# ---------------------------------------------------------------------------------------- loss
-def bce_loss(scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Mean BCE-with-logits over the unmasked entries; scores [B, T, 1 + K] with the positive first,
-    mask [B, T] True where the target is a real item."""
-    labels = torch.zeros_like(scores)
-    labels[..., 0] = 1.0
-    per = F.binary_cross_entropy_with_logits(scores.float(), labels, reduction="none")  # [B, T, K+1]
-    m = mask[..., None].to(per.dtype)
-    return (per * m).sum() / (m.sum() * scores.shape[-1]).clamp_min(1)
-
-
-def ce_loss(logits: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Full softmax cross-entropy over the catalogue; logits [B, T, N+1], targets [B, T]."""
-    logits = logits.float()
-    logits[..., 0] = float("-inf")                                  # never predict padding
-    return F.cross_entropy(logits[mask], targets[mask])
 
 
 # ---------------------------------------------------------------------------------------- state
@@ -164,30 +163,54 @@ def _load_checkpoint(path: Path, model, optimizer, generator, cfg_hash: str) -> 
 
 
 # ---------------------------------------------------------------------------------------- loop
-def _train_epoch(model, forward, data, optimizer, cfg, generator, autocast) -> float:
-    """One pass over all users (one window each); returns the mean loss (synchronises once)."""
+def make_optimizer(model, cfg: TrainConfig, device: torch.device):
+    """Adam (lr cfg.lr, PyTorch's other defaults, as the authors) in its fused form where PyTorch
+    has one (CUDA, and CPU since torch 2.4): one kernel over all parameters instead of a few per
+    parameter tensor; the same update up to float rounding. Capturable when the step is a graph."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    if not params:
+        return None
+    options = {"capturable": True} if cfg.cuda_graphs else {}
+    try:
+        return torch.optim.Adam(params, lr=cfg.lr, fused=True, **options)
+    except (RuntimeError, TypeError, ValueError):       # no fused kernel for this device/dtype
+        return torch.optim.Adam(params, lr=cfg.lr, **options)
+
+
+def make_step(model, optimizer, cfg: TrainConfig, device: torch.device, autocast: bool):
+    """The training step the loop calls per batch: eager, over a compiled forward, or a CUDA graph."""
+    if cfg.cuda_graphs and device.type != "cuda":
+        raise ConfigError("cuda_graphs=True needs a CUDA device; set cuda_graphs: false on "
+                          f"{device.type}")
+    forward = model
+    if cfg.compile:
+        forward = torch.compile(model, mode=None if cfg.compile is True else cfg.compile)
+    step = TrainStep(model, forward, optimizer, cfg.loss, autocast)
+    return GraphedTrainStep(step) if cfg.cuda_graphs else step
+
+
+def train_epoch(model, step, data: SequenceData, cfg: TrainConfig, generator) -> float:
+    """One pass over all users (one window each); returns the mean loss.
+
+    All windows and negatives of the epoch are drawn up front, on the device (two vectorised
+    draws); the batch loop then only slices them, so it never waits for the device until the
+    epoch's loss is read at the end (the one host synchronisation of the epoch)."""
     model.train()
     users_all = data.all_users()[torch.randperm(data.num_users, device=data.device,
                                                 generator=generator)]
     inputs_all, targets_all = training_windows(data, users_all, cfg.lookback, generator)
     T = cfg.lookback if model.scores_every_position else 1
-    within_all = data.prefix_length("train")[users_all - 1]
+    targets_all = targets_all[:, -T:]                                  # [U, T] scored positions
+    negatives_all = None
+    if cfg.loss == "bce":                                              # [U, T] one per target
+        within = data.prefix_length("train")[users_all - 1]
+        negatives_all = sample_negatives(data, users_all, within, (T,), generator)
     total = torch.zeros((), device=data.device)
     for start in range(0, data.num_users, cfg.batch_size):
         sl = slice(start, start + cfg.batch_size)
-        users, inputs, targets = users_all[sl], inputs_all[sl], targets_all[sl, -T:]   # targets [B, T]
-        mask = targets > 0
-        with torch.autocast(data.device.type, dtype=torch.bfloat16, enabled=autocast):
-            if cfg.loss == "bce":
-                neg = sample_negatives(data, users, within_all[sl], (T,), generator)  # [B, T]
-                cand = torch.stack([targets, neg], dim=-1)                           # [B, T, 2]
-                loss = bce_loss(forward(users, inputs, cand), mask)
-            else:
-                loss = ce_loss(model.score_positions(users, inputs, T), targets, mask)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        total += loss.detach() * users.numel()
+        loss = step(users_all[sl], inputs_all[sl], targets_all[sl],
+                    None if negatives_all is None else negatives_all[sl])
+        total += loss * users_all[sl].numel()
     return float(total) / data.num_users
 
 
@@ -225,17 +248,16 @@ def fit(model, data: SequenceData, config: TrainConfig | dict, run_dir=None, res
     if device.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
+        torch.backends.cudnn.benchmark = True        # fixed shapes: let cuDNN time its algorithms
     resolved = {**asdict(cfg), "device": str(device), "amp": autocast}
-    cfg_hash = config_hash({k: v for k, v in resolved.items() if k not in ("device", "amp", "compile",
-                                                                           "eval_batch_size")})
+    cfg_hash = config_hash({k: v for k, v in resolved.items() if k not in EXECUTION_ONLY})
     torch.manual_seed(cfg.seed)
     generator = torch.Generator(device=device)
     generator.manual_seed(cfg.seed)
-    params = [p for p in model.parameters() if p.requires_grad]
-    if not params and cfg.epochs > 0:
+    optimizer = make_optimizer(model, cfg, device)
+    if optimizer is None and cfg.epochs > 0:
         raise ConfigError(f"{cfg.model} has no trainable parameters: run it with epochs=0")
-    optimizer = torch.optim.Adam(params, lr=cfg.lr) if params else None
-    forward = torch.compile(model) if cfg.compile else model
+    step = make_step(model, optimizer, cfg, device, autocast) if cfg.epochs > 0 else None
 
     run_dir = Path(run_dir) if run_dir is not None else None
     ckpt = run_dir / CHECKPOINT_NAME if run_dir else None
@@ -263,7 +285,7 @@ def fit(model, data: SequenceData, config: TrainConfig | dict, run_dir=None, res
         while state.epoch < cfg.epochs:
             epoch = state.epoch + 1
             t0 = time.perf_counter()
-            loss = _train_epoch(model, forward, data, optimizer, cfg, generator, autocast)
+            loss = train_epoch(model, step, data, cfg, generator)
             seconds = time.perf_counter() - t0
             if not math.isfinite(loss):
                 where = f"; the last good checkpoint is {ckpt}" if ckpt and ckpt.exists() else ""

@@ -165,6 +165,7 @@ class HorizontalBank(nn.Module):
         kernels = self.window_kernels().transpose(1, 2)            # [O, e, L]
         return F.conv1d(x, kernels, self.channel_bias()).transpose(1, 2)   # [B, L, O]
 
+    @torch.compiler.disable    # inductor has no complex kernels; compiling this crashed on CPU
     def _fft(self, emb: torch.Tensor) -> torch.Tensor:
         """The same convolution as a product in the frequency domain (length 2L: no wrap-around)."""
         L = self.lookback

@@ -1,0 +1,59 @@
+"""Parameter profiles: every shipped profile loads; `extends` merges and fails clearly."""
+import pytest
+
+from rebuild import profiles
+from seqrec.errors import ConfigError
+
+
+@pytest.mark.parametrize("name", profiles.available())
+def test_every_shipped_profile_is_valid(name, monkeypatch, tmp_path):
+    monkeypatch.setenv("SEQREC_DATA_DIR", str(tmp_path))      # paths are only expanded, not read
+    profile = profiles.load(name)
+    assert profile.cells()
+
+
+def test_paper_copies_is_the_paper_grid_on_the_copies(monkeypatch):
+    monkeypatch.setenv("SEQREC_DATA_DIR", "/copies")
+    paper, copies = profiles.load("paper"), profiles.load("paper-copies")
+    assert copies.raw["train"] == paper.raw["train"]               # inherited settings
+    assert copies.raw["variants"] == paper.raw["variants"]
+    assert copies.output.name == "paper-copies" and copies.output != paper.output
+    assert set(copies.raw["datasets"]) == {"ml-1m", "fs-nyc"}      # no Tokyo copy
+    assert copies.raw["datasets"]["ml-1m"]["file"] == "/copies/ml-1m/ml-1m_sequences.tsv"
+    assert {c.train["profile"] for c in copies.cells()} == {"paper-copies"}
+
+
+def test_extends_merges_sections_key_by_key(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text("extends: smoke\ntrain: {epochs: 1}\nmodels: [sasrec]\n")
+    base, mine = profiles.load("smoke"), profiles.load(str(path))
+    assert mine.raw["train"] == {**base.raw["train"], "epochs": 1}
+    assert mine.raw["models"] == ["sasrec"] and mine.raw["datasets"] == base.raw["datasets"]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("extends: papr\n", "extends unknown profile 'papr'; valid profiles: .*paper"),
+    ("extends: smoke\nmodel: [sasrec]\n", "unknown key.*'model'"),
+])
+def test_bad_extends_is_named(tmp_path, text, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        profiles.load(str(path))
+
+
+def test_relative_data_paths_are_resolved_where_rebuild_is_called(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SEQREC_DATA_DIR", "data")
+    profile = profiles.load("ci")
+    assert profile.raw["datasets"]["ml-1m"]["file"] == str(tmp_path / "data/ml-1m/ml-1m_sequences.tsv")
+
+
+def test_the_published_chapters_show_paths_relative_to_the_book(monkeypatch, tmp_path):
+    from rebuild import book
+    monkeypatch.setenv("SEQREC_DATA_DIR", str(tmp_path))
+    profile = profiles.load("ci")
+    assert book.display_parameters(profile, "book/results")["run_root"] == "../runs/ci"
+    shown = book.display_parameters(profile, "book/sasrec")
+    assert shown["run_dir"] == "../runs/ci/fs-nyc/sasrec/seed42"
+    assert not shown["data_file"].startswith("/")
