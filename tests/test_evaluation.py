@@ -83,3 +83,22 @@ def test_a_constant_model_gets_the_worst_rank(tiny_data):
             return torch.zeros(items.shape[0], tiny_data.num_items + 1)
     ranks = evaluate(Constant(), tiny_data, "test", ["full", "sampled"], lookback=3)
     assert ranks["full"].eq(tiny_data.num_items).all() and ranks["sampled"].eq(101).all()
+
+
+def test_candidates_are_drawn_once_and_are_the_draws_a_fresh_evaluation_makes(tiny_data, monkeypatch):
+    from seqrec import evaluation
+    torch.manual_seed(0)
+    model = TinySeqModel(tiny_data.num_users, tiny_data.num_items)
+    protocols = ["sampled", "easyrec-n", "sampled-7"]
+    first = evaluate(model, tiny_data, "val", protocols, lookback=6, batch_size=16, seed=3)
+    fresh = make_data([tiny_data.items[tiny_data.offsets[u]:tiny_data.offsets[u + 1]].tolist()
+                       for u in range(tiny_data.num_users)], tiny_data.num_items)   # no cache
+    calls = []
+    monkeypatch.setattr(evaluation, "sample_negatives",
+                        lambda *a, **k: calls.append(1) or sample_negatives(*a, **k))
+    again = evaluate(model, tiny_data, "val", protocols, lookback=6, batch_size=16, seed=3)
+    assert not calls                                           # reused, not redrawn
+    redrawn = evaluate(model, fresh, "val", protocols, lookback=6, batch_size=16, seed=3)
+    assert calls                                               # a new dataset object draws
+    for p in protocols:
+        assert torch.equal(first[p], again[p]) and torch.equal(first[p], redrawn[p])
