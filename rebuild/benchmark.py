@@ -131,6 +131,7 @@ def measure(spec: dict) -> dict:
 
     before = rss_mb()
     if device.startswith("cuda"):
+        torch.backends.cudnn.benchmark = True            # as our training loop; same for both
         torch.cuda.empty_cache()
         torch.cuda.reset_peak_memory_stats()
     for _ in range(warmup):
@@ -211,7 +212,8 @@ def environment(device: str) -> dict:
                threads=torch.get_num_threads(), machine=platform.machine())
     if device.startswith("cuda"):
         env.update(gpu=torch.cuda.get_device_name(), cudnn_allow_tf32=torch.backends.cudnn.allow_tf32,
-                   matmul_allow_tf32=torch.backends.cuda.matmul.allow_tf32)
+                   matmul_allow_tf32=torch.backends.cuda.matmul.allow_tf32,
+                   cudnn_benchmark=torch.backends.cudnn.benchmark)
     return env
 
 
@@ -241,7 +243,8 @@ def grid_hours(epoch_s: float, eval_s: float, users: int) -> float:
 
 
 def loop_timings(data_file: str | None, device: str, names, lookback: int = 100,
-                 epochs: int = 2, modes=("eager",)) -> list[dict]:
+                 epochs: int = 2, modes=("eager",), rows: list | None = None,
+                 on_row=None) -> list[dict]:
     """End-to-end epoch time of our training loop (window and negative sampling included) in each
     execution mode, the time of one evaluation of every user under the `paper` profile's protocols
     (median of two after a warm-up), on ML-1M (`data_file`: a local copy; else the canonical
@@ -250,7 +253,7 @@ def loop_timings(data_file: str | None, device: str, names, lookback: int = 100,
     from seqrec import training as T
     from seqrec.evaluation import evaluate
     ds = D.load("ml-1m", file=data_file).to(device)
-    out = []
+    out = [] if rows is None else rows
     for name in names:
         for mode in modes:
             cfg = T.TrainConfig(model=name, dataset="ml-1m", lookback=lookback, epochs=epochs,
@@ -274,6 +277,8 @@ def loop_timings(data_file: str | None, device: str, names, lookback: int = 100,
                     times.append(time.perf_counter() - t0)
             except Exception as e:                                    # record, go on with the rest
                 out.append({"model": name, "mode": mode, "device": device, "error": repr(e)[:300]})
+                if on_row:
+                    on_row()
                 print(f"loop {name} [{mode}]: error {e!r}", flush=True)
                 continue
             eval_times = []
@@ -291,9 +296,11 @@ def loop_timings(data_file: str | None, device: str, names, lookback: int = 100,
                         "steps_per_epoch": -(-ds.num_users // cfg.batch_size),
                         "epoch_s": round(epoch_s, 4), "eval_all_users_s": round(eval_s, 4),
                         "projected_paper_grid_hours": round(grid, 3)})
-            print(f"loop {name} [{mode}]: epoch {epoch_s:.3f} s, evaluation of {ds.num_users} "
-                  f"users ({', '.join(PAPER_PROTOCOLS)}) {eval_s:.3f} s, paper grid (3 datasets x {PAPER_EPOCHS} "
-                  f"epochs, eval every {PAPER_EVAL_EVERY}) ~ {grid:.2f} h", flush=True)
+            if on_row:
+                on_row()
+            print(f"loop {name} [{mode}]: epoch {epoch_s:.3f} s, evaluation of {ds.num_users} users "
+                  f"({', '.join(PAPER_PROTOCOLS)}) {eval_s:.3f} s, paper grid (3 datasets x "
+                  f"{PAPER_EPOCHS} epochs, eval every {PAPER_EVAL_EVERY}) ~ {grid:.2f} h", flush=True)
     return out
 
 
@@ -331,21 +338,24 @@ def main(argv=None) -> int:
         print(f"note: on CPU, CosRec and CosRec+ (theirs and ours) use batch {CPU_COSREC_BATCH} in "
               "the paper setting", flush=True)
     results, loop = [], []
+
+    def save():                       # after every measurement: a run cut short keeps what it has
+        if args.out:
+            args.out.write_text(json.dumps(dict(environment=environment(args.device),
+                                                results=results, loop=loop), indent=1))
     if args.loop or args.loop_only:
         epochs = args.loop_epochs or (2 if args.device.startswith("cuda") else 1)
-        loop = loop_timings(args.ml1m_file, args.device, args.models, args.loop_lookback,
-                            epochs=epochs, modes=args.loop_modes)
+        loop_timings(args.ml1m_file, args.device, args.models, args.loop_lookback,
+                     epochs=epochs, modes=args.loop_modes, rows=loop, on_row=save)
     for spec in ([] if args.loop_only else plan(args, have_authors)):
         r = measure(spec) if args.device.startswith("cuda") else measure_isolated(spec)
         results.append(r)
         print(table([r]).splitlines()[-1], flush=True)
+        save()
     if results:
         print(table(results))
-    if args.out:
-        args.out.write_text(json.dumps(dict(environment=environment(args.device), results=results,
-                                            loop=loop), indent=1))
+    save()
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

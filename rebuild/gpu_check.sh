@@ -50,7 +50,7 @@ stage 2 120 bash -c "python3 -m pytest -q -p no:cacheprovider tests/test_steps.p
 stage 3 120 python3 -m rebuild.benchmark --device cuda --loop-only --no-authors --ml1m-file "$ML1M" \
   --loop-modes eager graphs --out "$OUT_DIR/bench-loop.json"
 stage 4 100 python3 -m rebuild.benchmark --device cuda --settings paper --bf16 \
-  --models caser caser+ cosrec+ --out "$OUT_DIR/bench-steps.json"
+  --out "$OUT_DIR/bench-steps.json"
 stage 5 120 python3 -m rebuild.benchmark --device cuda --loop-only --no-authors --ml1m-file "$ML1M" \
   --models cosrec+ cosrec --loop-modes compile --out "$OUT_DIR/bench-compile.json"
 LEFT=$(( (START + TOTAL_SECONDS - $(date +%s) - 60) / 60 ))   # minutes, a minute kept for packing
