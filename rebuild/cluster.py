@@ -139,11 +139,11 @@ def find_cell(profile: Profile, key: str) -> Cell:
 def run_cell(ref: str, key: str, time_limit_hours: float, budget_minutes: float | None = None) -> str:
     """Body of one array task: re-load the profile, run the cell's chapter with papermill (exactly
     as a local run does) and raise when it failed, so that the scheduler marks the task failed."""
-    from .local import execute_cell
+    from .local import cell_threads, execute_cell
     deadline = task_deadline(time.time(), time_limit_hours, budget_minutes)
     profile = profiles.load(ref)
     cell = find_cell(profile, key)
-    status, seconds, log = execute_cell(profile, cell, deadline=deadline)
+    status, seconds, log = execute_cell(profile, cell, deadline=deadline, threads=cell_threads(1))
     print(f"{key}: {status} after {seconds:.1f} s; papermill log: {log}", flush=True)
     if status == "failed":
         raise TrainingError(f"cell {key} failed after {seconds:.1f} s; see the papermill log {log}")

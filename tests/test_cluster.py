@@ -313,3 +313,25 @@ def test_cli_slurm_without_sbatch_says_what_to_do(tmp_path, capsys, monkeypatch)
     assert main(["run", "--profile", str(path), "--executor", "slurm"]) == 2
     assert "sbatch/srun not found" in capsys.readouterr().err
     assert not (tmp_path / "runs" / ".submitit" / "jobs.json").exists()
+
+
+def test_parallel_cells_share_the_cores_instead_of_oversubscribing(tmp_path, monkeypatch):
+    """Each of `jobs` cells gets cores // jobs OpenMP threads (a user's OMP_NUM_THREADS wins)."""
+    import subprocess
+    from rebuild import local
+    monkeypatch.setattr(local.os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
+    assert [local.cell_threads(j) for j in (1, 2, 3, 16)] == [8, 4, 2, 1]
+    seen = []
+    monkeypatch.setattr(local.subprocess, "run",
+                        lambda cmd, **kw: seen.append(kw["env"]) or subprocess.CompletedProcess(cmd, 1))
+    raw = yaml.safe_load((profiles.PROFILE_DIR / "smoke.yaml").read_text())
+    raw["output"] = str(tmp_path / "runs")
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump(raw))
+    profile = profiles.load(str(tmp_path / "p.yaml"))
+    cell = profile.cells()[0]
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    local.execute_cell(profile, cell, threads=4)
+    assert seen[-1]["OMP_NUM_THREADS"] == "4" and seen[-1]["MKL_NUM_THREADS"] == "4"
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    local.execute_cell(profile, cell, threads=4)
+    assert seen[-1]["OMP_NUM_THREADS"] == "3"
