@@ -64,7 +64,7 @@ class TrainConfig:
     device: str = "auto"           # "auto" = cuda if available, else cpu
     amp: str = "auto"              # bf16 autocast: "auto" = on for cuda
     compile: bool | str = False    # torch.compile the training forward: True or a mode name
-    cuda_graphs: bool = False      # record the whole training step as a CUDA graph (CUDA only)
+    cuda_graphs: bool = False      # replay the whole step as a CUDA graph (CUDA; experimental)
     eval_batch_size: int = 512
     profile: str = "custom"        # label only: which parameter profile produced the run
     model_options: dict = field(default_factory=dict)
