@@ -402,7 +402,7 @@ def bench_loop(path) -> pd.DataFrame:
     df["model"] = df["model"].map(lambda m: MODEL_LABELS.get(m, m))
     epoch = df.pivot_table(index="model", columns="mode", values="epoch_s", sort=False)
     grid = df.pivot_table(index="model", columns="mode", values="projected_paper_grid_hours",
-                          sort=False)
+                          sort=False, dropna=False)        # kept (empty) where L != 100
     out = pd.concat({"epoch s": epoch, "paper grid h": grid}, axis=1).round(3)
     env = bench.get("environment", {})
     out.attrs["device"] = env.get("gpu") or f"CPU ({env.get('threads', '?')} threads)"
