@@ -262,8 +262,7 @@ def loop_timings(data_file: str | None, device: str, names, lookback: int = 100,
             model = models.create(name, ds.num_users, ds.num_items, lookback).to(device)
             dev = torch.device(device)
             amp = cfg.use_amp(dev)
-            if dev.type == "cuda":
-                torch.backends.cudnn.benchmark = True
+            T.use_fast_kernels(dev)                                   # as `training.fit`
             try:
                 optimizer = T.make_optimizer(model, cfg, dev)
                 step = T.make_step(model, optimizer, cfg, dev, amp)

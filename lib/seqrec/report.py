@@ -340,6 +340,12 @@ def _bench(path) -> dict:
         return json.load(f)
 
 
+def bench_device(bench: dict) -> str:
+    """The device a benchmark file (loaded as a dict) was measured on, in words."""
+    env = bench.get("environment", {})
+    return env.get("gpu") or f"CPU, {env.get('threads', '?')} threads"
+
+
 def _bench_rows(bench: dict, setting: str) -> list[dict]:
     return [r for r in bench["results"] if r["setting"] == setting]
 
@@ -361,8 +367,7 @@ def bench_steps(path, model: str, setting: str = "paper") -> pd.DataFrame:
                      "batch": r["batch"], "step ms": round(r["step_s"] * 1000, 1),
                      "peak MiB": round(r["peak_mem_mb"])})
     df = pd.DataFrame(rows)
-    env = bench.get("environment", {})
-    df.attrs["device"] = env.get("gpu") or f"CPU ({env.get('threads', '?')} threads)"
+    df.attrs["device"] = bench_device(bench)
     return df
 
 
@@ -404,8 +409,7 @@ def bench_loop(path) -> pd.DataFrame:
     grid = df.pivot_table(index="model", columns="mode", values="projected_paper_grid_hours",
                           sort=False, dropna=False)        # kept (empty) where L != 100
     out = pd.concat({"epoch s": epoch, "paper grid h": grid}, axis=1).round(3)
-    env = bench.get("environment", {})
-    out.attrs["device"] = env.get("gpu") or f"CPU ({env.get('threads', '?')} threads)"
+    out.attrs["device"] = bench_device(bench)
     return out
 
 

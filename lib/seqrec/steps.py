@@ -97,8 +97,7 @@ class GraphedTrainStep:
         return self.static_loss
 
     def _fits(self, batch) -> bool:
-        return all((b is None and v is None) or (b is not None and v is not None and b.shape == v.shape)
-                   for b, v in zip(self.static, batch))
+        return _shapes(batch) == _shapes(self.static)
 
     def _record(self, batch) -> None:
         step, model, optimizer = self.step, self.step.model, self.step.optimizer
@@ -119,6 +118,10 @@ class GraphedTrainStep:
         _restore(model, optimizer, saved)                # undo the warm-up updates, in place
 
 
+def _shapes(tensors) -> list:
+    return [None if t is None else t.shape for t in tensors]
+
+
 def _snapshot(model, optimizer) -> dict:
     """Copies of every parameter, buffer and optimizer-state tensor (to undo warm-up steps)."""
     return {"model": {k: v.detach().clone() for k, v in model.state_dict(keep_vars=True).items()},
@@ -135,5 +138,7 @@ def _restore(model, optimizer, saved: dict) -> None:
     for p, state in optimizer.state.items():
         before = saved["optimizer"].get(p, {})
         for k, v in state.items():
-            if torch.is_tensor(v):
-                v.copy_(before[k]) if k in before else v.zero_()
+            if torch.is_tensor(v) and k in before:
+                v.copy_(before[k])
+            elif torch.is_tensor(v):
+                v.zero_()

@@ -163,6 +163,14 @@ def _load_checkpoint(path: Path, model, optimizer, generator, cfg_hash: str) -> 
 
 
 # ---------------------------------------------------------------------------------------- loop
+def use_fast_kernels(device: torch.device) -> None:
+    """On CUDA: TF32 matmuls and convolutions, and cuDNN autotuning (the shapes are fixed)."""
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+        torch.backends.cudnn.benchmark = True
+
+
 def make_optimizer(model, cfg: TrainConfig, device: torch.device):
     """Adam (lr cfg.lr, PyTorch's other defaults, as the authors) in its fused form where PyTorch
     has one (CUDA, and CPU since torch 2.4): one kernel over all parameters instead of a few per
@@ -245,10 +253,7 @@ def fit(model, data: SequenceData, config: TrainConfig | dict, run_dir=None, res
     data = data.to(device)
     model = model.to(device)
     autocast = cfg.use_amp(device)
-    if device.type == "cuda":
-        torch.backends.cuda.matmul.allow_tf32 = True
-        torch.backends.cudnn.allow_tf32 = True
-        torch.backends.cudnn.benchmark = True        # fixed shapes: let cuDNN time its algorithms
+    use_fast_kernels(device)
     resolved = {**asdict(cfg), "device": str(device), "amp": autocast}
     cfg_hash = config_hash({k: v for k, v in resolved.items() if k not in EXECUTION_ONLY})
     torch.manual_seed(cfg.seed)
