@@ -284,7 +284,7 @@ def loop_timings(data_file: str | None, device: str, names, lookback: int = 100,
             for _ in range(3):                                        # the first is a warm-up
                 sync(device)
                 t0 = time.perf_counter()
-                evaluate(model, ds, "test", PAPER_PROTOCOLS, lookback, batch_size=1024, autocast=amp)
+                evaluate(model, ds, "test", PAPER_PROTOCOLS, lookback, batch_size=1024)
                 sync(device)
                 eval_times.append(time.perf_counter() - t0)
             eval_s = statistics.median(eval_times[1:])

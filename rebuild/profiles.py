@@ -29,7 +29,7 @@ VARIANT_KEYS = {"models", "datasets", "seeds", "train"}
 BOOK_KEYS = {"dataset", "timeout_seconds"}
 CLUSTER_KEYS = {"partition", "gpus_per_run", "cpus_per_run", "mem_gb", "time_limit_hours",
                 "array_parallelism", "account", "qos", "constraint", "setup"}
-TRAIN_KEYS = {f for f in TrainConfig.__dataclass_fields__} - {"model", "dataset"}
+TRAIN_KEYS = {f for f in TrainConfig.__dataclass_fields__} - {"model", "dataset", "variant"}
 MERGED_SECTIONS = ("train", "per_model", "per_dataset", "book", "cluster")   # for `extends`
 
 
@@ -110,6 +110,8 @@ class Profile:
                         train = {**r.get("train", {}), **(r.get("per_dataset") or {}).get(dataset, {}),
                                  **(r.get("per_model") or {}).get(model, {}), **vtrain,
                                  "seed": seed, "profile": self.name}
+                        if variant:
+                            train["variant"] = variant
                         if model in ("pop", "repeat"):
                             train["epochs"] = 0
                         out.append(Cell(model, dataset, seed, variant, train, r["datasets"][dataset] or {}))

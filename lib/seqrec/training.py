@@ -12,8 +12,10 @@ weights). Checkpoints every `checkpoint_every` epochs make a killed run resumabl
 
 Speed: an epoch draws all its windows and negatives at once on the device, and the step itself
 (`seqrec.steps`) never reads a value back, so the host only waits once per epoch; Adam is the
-fused kernel; on CUDA, bf16 autocast, TF32 and cuDNN autotuning are on, and `cuda_graphs` /
-`compile` switch on graph replay or `torch.compile` (execution switches, not part of the config).
+fused kernel; training runs under bf16 autocast on CUDA and on CPUs with native bf16 units (AMX or
+AVX512-BF16: `cpu_has_native_bf16`), while evaluation always scores in fp32; on CUDA, TF32 and
+cuDNN autotuning are on, and `cuda_graphs` / `compile` switch on graph replay or `torch.compile`
+(execution switches, not part of the config hash; the training precision is part of it).
 """
 from __future__ import annotations
 
@@ -35,8 +37,11 @@ from .steps import GraphedTrainStep, TrainStep
 
 CHECKPOINT_NAME = "checkpoint.pt"
 LOSSES = ("bce", "ce")
-# switches that change how a run executes, not what it computes: not part of the config hash
-EXECUTION_ONLY = ("device", "amp", "compile", "cuda_graphs", "eval_batch_size")
+# switches that change how a run executes, not what it computes: not part of the config hash.
+# (The training precision `amp` changes the numbers, so it is part of the hash.)
+EXECUTION_ONLY = ("device", "compile", "cuda_graphs", "eval_batch_size")
+# labels that say where a run belongs, not what it computes: not part of the config hash either
+LABELS = ("profile", "variant")
 COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
 
 
@@ -62,11 +67,12 @@ class TrainConfig:
     eval_seed: int = 0             # seeds the candidate negatives (same for every model)
     checkpoint_every: int = 10
     device: str = "auto"           # "auto" = cuda if available, else cpu
-    amp: str = "auto"              # bf16 autocast: "auto" = on for cuda
+    amp: str = "auto"              # bf16 autocast in training: "auto" = on for cuda and bf16 CPUs
     compile: bool | str = False    # torch.compile the training forward: True or a mode name
     cuda_graphs: bool = False      # replay the whole step as a CUDA graph (CUDA; experimental)
     eval_batch_size: int = 512
     profile: str = "custom"        # label only: which parameter profile produced the run
+    variant: str = ""              # label only: "" = the paper's setting, else the variant's name
     model_options: dict = field(default_factory=dict)
 
     @classmethod
@@ -118,7 +124,21 @@ class TrainConfig:
         return dev
 
     def use_amp(self, device: torch.device) -> bool:
-        return device.type == "cuda" if self.amp == "auto" else self.amp in (True, "on")
+        """Train under bf16 autocast? 'auto': on CUDA, and on a CPU with native bf16 units."""
+        if self.amp != "auto":
+            return self.amp in (True, "on")
+        return device.type == "cuda" or (device.type == "cpu" and cpu_has_native_bf16())
+
+
+def cpu_has_native_bf16() -> bool:
+    """Does this CPU multiply bf16 natively (Intel AMX-BF16 or AVX512-BF16, which oneDNN uses
+    under autocast)? Without them bf16 is emulated and slower than fp32. Read from torch's own
+    CPU capability probe; False where torch cannot tell."""
+    try:
+        caps = torch.cpu.get_capabilities()
+    except (AttributeError, RuntimeError):
+        return False
+    return bool(caps.get("amx_bf16") or caps.get("avx512_bf16"))
 
 
 # ---------------------------------------------------------------------------------------- state
@@ -222,12 +242,10 @@ def train_epoch(model, step, data: SequenceData, cfg: TrainConfig, generator) ->
     return float(total) / data.num_users
 
 
-def _evaluate_both(model, data, cfg, autocast):
-    out = {}
-    for split in ("val", "test"):
-        out[split] = evaluate(model, data, split, cfg.eval_protocols, cfg.lookback,
-                              cfg.eval_batch_size, cfg.eval_seed, autocast)
-    return out
+def _evaluate_both(model, data, cfg):
+    """{split: {protocol: ranks [U]}} for val and test; always scored in fp32 (`evaluate`)."""
+    return {split: evaluate(model, data, split, cfg.eval_protocols, cfg.lookback,
+                            cfg.eval_batch_size, cfg.eval_seed) for split in ("val", "test")}
 
 
 def _summaries(ranks: dict) -> dict:
@@ -255,7 +273,8 @@ def fit(model, data: SequenceData, config: TrainConfig | dict, run_dir=None, res
     autocast = cfg.use_amp(device)
     use_fast_kernels(device)
     resolved = {**asdict(cfg), "device": str(device), "amp": autocast}
-    cfg_hash = config_hash({k: v for k, v in resolved.items() if k not in EXECUTION_ONLY})
+    cfg_hash = config_hash({k: v for k, v in resolved.items()
+                            if k not in EXECUTION_ONLY + LABELS})
     torch.manual_seed(cfg.seed)
     generator = torch.Generator(device=device)
     generator.manual_seed(cfg.seed)
@@ -285,7 +304,7 @@ def fit(model, data: SequenceData, config: TrainConfig | dict, run_dir=None, res
     last_ranks = None
     try:
         if state.epoch == 0 and not state.history:
-            last_ranks = _eval_and_select(model, data, cfg, autocast, state, epoch=0, loss=None,
+            last_ranks = _eval_and_select(model, data, cfg, state, epoch=0, loss=None,
                                           seconds=0.0)
         while state.epoch < cfg.epochs:
             epoch = state.epoch + 1
@@ -298,7 +317,7 @@ def fit(model, data: SequenceData, config: TrainConfig | dict, run_dir=None, res
                                     f"{where}. Lower the learning rate or switch AMP off (amp='off').")
             state.train_seconds += seconds
             if epoch % cfg.eval_every == 0 or epoch == cfg.epochs:
-                last_ranks = _eval_and_select(model, data, cfg, autocast, state, epoch, loss, seconds)
+                last_ranks = _eval_and_select(model, data, cfg, state, epoch, loss, seconds)
             else:
                 state.history.append({"epoch": epoch, "loss": round(loss, 6),
                                       "seconds": round(seconds, 4)})
@@ -318,7 +337,7 @@ def fit(model, data: SequenceData, config: TrainConfig | dict, run_dir=None, res
         if bar is not None:
             bar.close()
     if last_ranks is None:     # resumed after the final epoch's evaluation: evaluate again
-        last_ranks = _evaluate_both(model, data, cfg, autocast)["test"]
+        last_ranks = _evaluate_both(model, data, cfg)["test"]
 
     record = _make_record(model, data, cfg, resolved, cfg_hash, state, last_ranks)
     if run_dir:
@@ -327,11 +346,11 @@ def fit(model, data: SequenceData, config: TrainConfig | dict, run_dir=None, res
     return record
 
 
-def _eval_and_select(model, data, cfg, autocast, state: _State, epoch, loss, seconds):
+def _eval_and_select(model, data, cfg, state: _State, epoch, loss, seconds):
     """Evaluate val and test, append to history, update the best-validation state; returns the
     test ranks of this epoch."""
     t0 = time.perf_counter()
-    ranks = _evaluate_both(model, data, cfg, autocast)
+    ranks = _evaluate_both(model, data, cfg)
     state.eval_seconds += time.perf_counter() - t0
     val, test = _summaries(ranks["val"]), _summaries(ranks["test"])
     state.history.append({"epoch": epoch, "loss": None if loss is None else round(loss, 6),
@@ -348,6 +367,7 @@ def _make_record(model, data, cfg, resolved, cfg_hash, state: _State, last_ranks
     epoch_seconds = [h["seconds"] for h in state.history if h["epoch"] > 0]
     return {
         "schema": 1,
+        "status": "complete",                     # every epoch trained and evaluated
         "config": resolved,
         "config_hash": cfg_hash,
         "data": {"name": data.name, "users": data.num_users, "items": data.num_items,
