@@ -16,8 +16,10 @@ from pathlib import Path
 
 import yaml
 
+from seqrec import registry
+
 from .cells import parameters
-from .profiles import CHAPTERS, ROOT, Profile
+from .profiles import ROOT, Profile
 
 BUILD = ROOT / "_build"
 
@@ -31,20 +33,36 @@ def toc_notebooks() -> list[str]:
     return [s for s in stems if (ROOT / f"{s}.ipynb").exists()]
 
 
+def shown_path(path: str) -> str:
+    """A path as the published page shows it: relative to the chapters' folder inside the
+    repository (`../runs/ci`), and `${SEQREC_DATA_DIR}/...` for the dataset copies outside it
+    (`seqrec.data.load` expands it), never this machine's absolute path."""
+    p = Path(path).resolve()
+    data_dir = os.environ.get("SEQREC_DATA_DIR")
+    if data_dir and p.is_relative_to(Path(data_dir).resolve()):
+        return "${SEQREC_DATA_DIR}/" + p.relative_to(Path(data_dir).resolve()).as_posix()
+    if p.is_relative_to(ROOT):
+        return os.path.relpath(p, ROOT / "book")
+    return str(path)
+
+
 def display_parameters(profile: Profile, stem: str) -> dict:
-    """Parameters for the book's copy of a chapter under `profile`, with paths relative to the
-    chapters' folder (the published page shows `../runs/ci`, not this machine's absolute path)."""
+    """Parameters for the book's copy of a chapter under `profile`, with the paths it shows
+    (`shown_path`)."""
     params = _parameters(profile, stem)
     for key in ("run_root", "run_dir", "data_file"):
         if params.get(key):
-            params[key] = os.path.relpath(params[key], ROOT / "book")
+            params[key] = shown_path(params[key])
+    for spec in (params.get("datasets") or {}).values():
+        if spec.get("file"):
+            spec["file"] = shown_path(spec["file"])
     return params
 
 
 def _parameters(profile: Profile, stem: str) -> dict:
     name = Path(stem).name
     dataset = profile.book_dataset
-    models = {v: k for k, v in CHAPTERS.items() if v != "evaluation"}
+    models = {registry.CHAPTERS[m]: m for m in registry.MODELS}
     seed = profile.raw["seeds"][0]
     if name in models:
         return parameters(profile, _display_cell(profile, models[name], dataset, seed))
@@ -54,7 +72,7 @@ def _parameters(profile: Profile, stem: str) -> dict:
         p.update(baselines=["pop", "repeat"])
         return {**p, **common}
     if name == "data":
-        return {**common, "datasets": {d: (s or {}) for d, s in profile.raw["datasets"].items()}}
+        return {**common, "datasets": {d: dict(s or {}) for d, s in profile.raw["datasets"].items()}}
     return common
 
 

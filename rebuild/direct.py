@@ -19,12 +19,9 @@ def run_cell(profile: profiles.Profile, key: str, deadline: float | None = None)
     cell = next((c for c in profile.cells() if c.key == key), None)
     if cell is None:
         raise SeqrecError(f"no cell {key!r} in profile {profile.name!r}")
-    p = parameters(profile, cell, deadline)
-    ds = data.load(p["dataset"], file=p["data_file"], **p["data_options"])
-    config = dict(model=cell.model, dataset=p["dataset"], lookback=p["lookback"], epochs=p["epochs"],
-                  eval_every=p["eval_every"], eval_protocols=p["protocols"], seed=p["seed"],
-                  device=p["device"], profile=p["profile"], **p["train_options"])
-    return training.run(config, ds, run_dir=p["run_dir"], resume=True, deadline=deadline,
+    p = parameters(profile, cell, deadline)                  # what a chapter receives
+    ds = data.load(p["config"]["dataset"], file=p["data_file"], **p["data_options"])
+    return training.run(p["config"], ds, run_dir=p["run_dir"], resume=True, deadline=deadline,
                         progress=sys.stderr.isatty())
 
 

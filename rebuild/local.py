@@ -7,6 +7,8 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
+from seqrec import registry
+
 from .cells import LOG, NOTEBOOK, chapter_path, parameters, state, write_meta
 from .profiles import ROOT, Cell, Profile
 
@@ -19,13 +21,10 @@ def _gpus() -> list[str]:
         return []
 
 
-# rough relative cost of a cell per model (CPU step times of `python -m rebuild bench`), to start
-# the longest cells first so that the grid does not end with one long cell running alone
-MODEL_COST = {"cosrec+": 8, "cosrec": 4, "caser+": 2, "caser": 1, "sasrec": 1, "pop": 0, "repeat": 0}
-
-
 def longest_first(cells: list[Cell]) -> list[Cell]:
-    return sorted(cells, key=lambda c: -MODEL_COST.get(c.model, 1))      # stable: profile order
+    """Longest cells first (the models' relative `cost`), so that the grid does not end with one
+    long cell running alone; stable: profile order among equals."""
+    return sorted(cells, key=lambda c: -registry.COST.get(c.model, 1))
 
 
 def cell_threads(jobs: int) -> int:
@@ -56,22 +55,23 @@ def execute_cell(profile: Profile, cell: Cell, deadline: float | None = None,
     if threads and "OMP_NUM_THREADS" not in os.environ:
         env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = str(threads)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "lib"), str(ROOT), env.get("PYTHONPATH", "")])
-    cmd = [sys.executable, "-m", "papermill", str(chapter_path(cell)), str(run_dir / NOTEBOOK),
-           "-f", str(params_file), "--cwd", str(ROOT / "book"), "-k", kernel, "--log-output",
-           "--no-progress-bar"]
     if engine == "direct":
         cmd = [sys.executable, "-m", "rebuild.direct", str(profile.path), cell.key]
         if deadline is not None:
             cmd += ["--deadline", str(deadline)]
+    else:
+        cmd = [sys.executable, "-m", "papermill", str(chapter_path(cell)), str(run_dir / NOTEBOOK),
+               "-f", str(params_file), "--cwd", str(ROOT / "book"), "-k", kernel, "--log-output",
+               "--no-progress-bar"]
     write_meta(profile, cell, status="running", started=time.time(), log=str(log), engine=engine)
     t0 = time.perf_counter()
     with open(log, "w") as f:
         proc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
     seconds = time.perf_counter() - t0
-    now = state(profile, cell)
+    now = state(profile, cell)                      # read from the run record, not from the log
     if proc.returncode == 0 and now == "done":
         status = "done"
-    elif "BudgetExhausted" in log.read_text(errors="replace") and now == "paused":
+    elif now == "paused":
         status = "paused"
     else:
         status = "failed"

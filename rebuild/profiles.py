@@ -15,13 +15,13 @@ from pathlib import Path
 
 import yaml
 
+from seqrec import registry
 from seqrec.errors import ConfigError
+from seqrec.results import run_dir, run_key
 from seqrec.training import TrainConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFILE_DIR = Path(__file__).resolve().parent / "profiles"
-CHAPTERS = {"sasrec": "sasrec", "caser": "caser", "caser+": "caser_plus", "cosrec": "cosrec",
-            "cosrec+": "cosrec_plus", "pop": "evaluation", "repeat": "evaluation"}
 TOP_KEYS = {"extends", "description", "output", "datasets", "models", "seeds", "train", "per_model",
             "per_dataset", "variants", "book", "cluster"}
 DATASET_KEYS = {"file", "columns", "filter", "options"}
@@ -71,12 +71,11 @@ class Cell:
 
     @property
     def key(self) -> str:
-        name = self.model + (f"~{self.variant}" if self.variant else "")
-        return f"{self.dataset}/{name}/seed{self.seed}"
+        return run_key(self.dataset, self.model, self.seed, self.variant)
 
     @property
     def chapter(self) -> str:
-        return CHAPTERS[self.model]
+        return registry.CHAPTERS[self.model]
 
 
 @dataclass
@@ -94,7 +93,7 @@ class Profile:
         return self.raw.get("book", {}).get("dataset", next(iter(self.raw["datasets"])))
 
     def run_dir(self, cell: Cell) -> Path:
-        return self.output / cell.key
+        return run_dir(self.output, cell.dataset, cell.model, cell.seed, cell.variant)
 
     def cells(self) -> list[Cell]:
         r = self.raw
@@ -112,7 +111,7 @@ class Profile:
                                  "seed": seed, "profile": self.name}
                         if variant:
                             train["variant"] = variant
-                        if model in ("pop", "repeat"):
+                        if model in registry.BASELINES:     # not trained
                             train["epochs"] = 0
                         out.append(Cell(model, dataset, seed, variant, train, r["datasets"][dataset] or {}))
         return out
@@ -175,8 +174,8 @@ def load(name_or_path: str) -> Profile:
         if required not in raw:
             raise ConfigError(f"profile {path.name} needs a {required!r} entry")
     raw = _expand_env(raw)
-    from seqrec import baselines, data, models
-    valid_models = list(models.NAMES) + list(baselines.NAMES)
+    from seqrec import data
+    valid_models = list(registry.CLASSES)
     for m in raw["models"]:
         if m not in valid_models:
             raise ConfigError(f"unknown model {m!r} in profile {path.name}; valid models: "

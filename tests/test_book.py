@@ -2,8 +2,10 @@
 
 Runs `python -m rebuild run --profile ci` and `python -m rebuild book --profile ci` exactly as a
 user would, then opens every page: it loads, math is typeset (no raw `\\(`), every image loads,
-and the results page shows Table 1 with all five models for every dataset that has runs.
-Screenshots go to _build/screenshots/ as build artefacts.
+and the results page shows Table 1 with all five models for every dataset that has runs; at
+1280 px no code block or table is cut off at the right edge of the content column, and code lines
+of up to 100 characters fit without scrolling. Screenshots go to _build/screenshots/ as build
+artefacts.
 """
 import os
 import shutil
@@ -93,3 +95,45 @@ def test_results_page_shows_table1_for_each_dataset_with_runs(built, browser):
         assert dataset in ours
     for model in ("SASRec", "Caser", "Caser+", "CosRec", "CosRec+", "Pop", "Repeat"):
         assert ours.count(model) >= 2, f"{model} missing for a dataset in Table 1"
+
+
+# Every <pre> and <table> of the article, with collapsed cells opened: one that is wider than the
+# content column must scroll inside its own box (or a wrapping box inside the article that scrolls
+# horizontally), and a <pre> whose longest line has at most MAX_FITTING_LINE characters must fit
+# with no scrolling at all. Returns one line per offender.
+MAX_FITTING_LINE = 100
+CLIPPED_JS = """(maxLine) => {
+  const art = document.querySelector('article.bd-article');
+  const edge = art.getBoundingClientRect().right - parseFloat(getComputedStyle(art).paddingRight) + 1;
+  const scrolls = e => ['auto', 'scroll'].includes(getComputedStyle(e).overflowX);
+  const scrollBox = el => { for (let e = el; e && e !== art; e = e.parentElement) if (scrolls(e)) return e; return null; };
+  const label = el => `<${el.tagName.toLowerCase()} class="${el.className}"> "${el.textContent.trim().replace(/\\s+/g, ' ').slice(0, 60)}"`;
+  const out = [];
+  for (const el of art.querySelectorAll('pre, table')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0) continue;                                   // not rendered
+    const fits = el.scrollWidth <= el.clientWidth + 1 && r.right <= edge;
+    const box = fits ? null : scrollBox(el);
+    if (!fits && !(box && box.getBoundingClientRect().right <= edge))
+      out.push(`cut off at the column's edge: ${label(el)} (${el.scrollWidth} px wide, ` +
+               `${Math.round(edge - r.left)} px to the edge)`);
+    if (el.tagName === 'PRE') {
+      const longest = Math.max(...el.textContent.split('\\n').map(l => l.length));
+      if (longest <= maxLine && !fits)
+        out.push(`a ${longest}-character line needs horizontal scrolling: ${label(el)} ` +
+                 `(${el.scrollWidth} px of content in ${el.clientWidth} px)`);
+    }
+  }
+  return out;
+}"""
+
+
+def test_code_and_tables_are_not_cut_off_at_1280_px(built, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    problems = []
+    for name in pages():
+        page.goto((HTML / name).as_uri(), wait_until="load")
+        page.evaluate("() => document.querySelectorAll('article details').forEach(d => { d.open = true; })")
+        problems += [f"{name}: {p}" for p in page.evaluate(CLIPPED_JS, MAX_FITTING_LINE)]
+    page.close()
+    assert not problems, "\n".join(problems[:20])

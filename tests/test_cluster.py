@@ -24,9 +24,9 @@ import yaml
 
 from rebuild import cluster, profiles
 from rebuild.__main__ import main
-from rebuild.cells import read_meta, state, write_meta
+from rebuild.cells import cell_hash, read_meta, state, write_meta
 from seqrec.errors import ConfigError
-from seqrec.results import RECORD_NAME
+from seqrec.results import RECORD_NAME, write_json_atomic
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])   # the tasks below travel by value
 
@@ -42,27 +42,20 @@ from pathlib import Path
 import torch
 from seqrec.results import RECORD_NAME, write_json_atomic
 from seqrec.training import TrainConfig
-dev = TrainConfig(device=device).resolved_device()
+cfg = TrainConfig.from_dict(config)
+dev = cfg.resolved_device()
 torch.zeros(1, device=dev)            # a GPU the node lacks fails here
 write_json_atomic(Path(run_dir) / RECORD_NAME,
-                  {"dataset": dataset, "seed": seed, "device": str(dev), "time": time.time()})
+                  {"status": "complete", "config_hash": cfg.identity(), "config": config,
+                   "device": str(dev), "time": time.time()})
 """
 PARAMETERS = """\
-dataset = "synthetic"
+config = {"model": "sasrec", "dataset": "synthetic", "device": "cpu"}
 data_file = None
 data_options = {}
-train_options = {}
 run_dir = "runs/x"
 deadline = None
-lookback = 8
-epochs = 1
-eval_every = 1
-protocols = ["full"]
-seed = 0
-device = "cpu"
-profile = "custom"
 baselines = []
-run_root = "runs"
 """
 
 
@@ -251,7 +244,8 @@ def test_slurm_states_from_sacct_and_resubmission(fake_slurm, tmp_path, capsys):
     cells = {c.key: c for c in profile.cells()}
     run_dir = profile.run_dir(cells[POP])                       # task 3 wrote its record
     run_dir.mkdir(parents=True)
-    (run_dir / RECORD_NAME).write_text("{}")
+    write_json_atomic(run_dir / RECORD_NAME, {"status": "complete",
+                                              "config_hash": cell_hash(cells[POP])})
     write_meta(profile, cells[POP], status="done", log=str(run_dir / "papermill.log"))
     caser_plus = "synthetic/caser+/seed42"
     write_meta(profile, cells[caser_plus], status="running", log="papermill.log")  # killed mid-run

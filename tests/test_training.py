@@ -6,7 +6,8 @@ import torch
 
 from seqrec import baselines
 from seqrec.errors import ConfigError, TrainingError
-from seqrec.results import load_records, read_record
+from seqrec.report import records
+from seqrec.results import read_record
 from seqrec.training import BudgetExhausted, TrainConfig, fit
 
 from conftest import TinySeqModel, make_data
@@ -92,9 +93,10 @@ def test_baselines_are_evaluated_by_the_same_code(tiny_data, tmp_path):
         lookback = int(tiny_data.lengths.max())
         fit(model, tiny_data, {**BASE, "model": name, "epochs": 0, "lookback": lookback},
             run_dir=tmp_path / name, progress=False)
-    df = load_records(tmp_path)
-    assert set(df["model"]) == {"pop", "repeat"}
-    assert set(df["protocol"]) == {"full", "sampled"} and set(df["when"]) == {"best", "last"}
+    recs = records(tmp_path)
+    assert {r["config"]["model"] for r in recs} == {"pop", "repeat"}
+    for r in recs:
+        assert set(r["best"]["test"]) == set(r["last"]["test"]) == {"full", "sampled"}
 
 
 def test_repeat_history_orders_by_count_then_recency_then_popularity():

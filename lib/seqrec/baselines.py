@@ -29,6 +29,9 @@ def train_popularity(data: SequenceData) -> torch.Tensor:
 
 class _Baseline(nn.Module):
     scores_every_position = False
+    original = None                # registry attributes (`seqrec.registry`), as for the models
+    chapter = "evaluation"         # the book chapter that runs the floors
+    cost = 0                       # no training: a cell costs its evaluation only
 
     def __init__(self, popularity: torch.Tensor):
         super().__init__()
@@ -42,6 +45,7 @@ class _Baseline(nn.Module):
 
 class Popularity(_Baseline):
     name = "pop"
+    label = "Pop"
 
     def score_all(self, users, items):                            # -> [B, N+1]
         return self.popularity.expand(items.shape[0], -1)
@@ -53,6 +57,7 @@ class RepeatHistory(_Baseline):
     user's WHOLE history (use a lookback of at least the longest sequence)."""
 
     name = "repeat"
+    label = "Repeat"
 
     def score_all(self, users, items):                            # items [B, L] -> [B, N+1]
         B, L = items.shape
@@ -66,12 +71,14 @@ class RepeatHistory(_Baseline):
         return count * (L + 1) * P + last * P + self.popularity[None, :]
 
 
+CLASSES = {"pop": Popularity, "repeat": RepeatHistory}
+
+
 def create(name: str, data: SequenceData) -> nn.Module:
     from .errors import unknown
     if name not in NAMES:
         raise unknown("baseline", name, NAMES)
-    cls = Popularity if name == "pop" else RepeatHistory
-    return cls(train_popularity(data))
+    return CLASSES[name](train_popularity(data))
 
 
 def seen_before_share(data: SequenceData, split: str = "test") -> float:

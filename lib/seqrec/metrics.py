@@ -53,3 +53,15 @@ def from_ranks(ranks, ks=DEFAULT_KS) -> dict[str, float]:
 
 def metric_names(ks=DEFAULT_KS) -> list[str]:
     return [f"{m}@{k}" for k in ks for m in METRICS]
+
+
+def chance_ndcg(protocol: str, num_items: int, k: int = 10, seen: float = 0.0) -> float:
+    """Expected NDCG@k of a random ranking: the target's rank is uniform over the C candidates
+    (C = N for full ranking, 101 for sampled, N + 1 for easyrec-n; for full-unseen, N minus the
+    mean history length `seen`, which the caller knows)."""
+    from .evaluation import Protocol
+    p = Protocol.parse(protocol, num_items)
+    c = num_items if p.num_negatives is None else p.num_negatives + 1
+    if p.exclude_seen:
+        c = max(1, round(num_items - seen))
+    return float(sum(1 / np.log2(r + 1) for r in range(1, min(k, c) + 1)) / c)

@@ -1,86 +1,42 @@
-"""What the book shows: the paper's numbers, ours beside them, Table 1 with its marks, curves.
+"""Tables and figures from run records: what produced each number, our Table 1 with its marks,
+the protocol the paper used, the paper's claims checked, and the training curves.
 
-Everything here reads run records (`seqrec.results`) and the paper's transcribed Table 1
-(`paper_data/table1.csv`, `paper_data/significance.csv`); nothing computes a metric itself except
-per-user values from stored ranks (`seqrec.metrics.per_user`).
+Everything here reads run records (`seqrec.results`) and the paper's transcribed numbers
+(`seqrec.paper`); the only values computed are per-user metrics from stored ranks
+(`seqrec.metrics.per_user`) and the Wilcoxon tests on them (`seqrec.stats`).
 """
 from __future__ import annotations
 
-import platform
-from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from . import metrics as M
 from . import stats
+from .paper import TABLE_METRICS, paper_row, paper_table
+from .registry import BASELINES, DATASET_LABELS, LABELS, ORIGINAL_OF, TABLE_ORDER
 from .results import find_records, read_record
-
-DATASET_LABELS = {"ml-1m": "ML-1M", "fs-tky": "FS-TKY", "fs-nyc": "FS-NYC", "synthetic": "Synthetic"}
-MODEL_LABELS = {"sasrec": "SASRec", "caser": "Caser", "caser+": "Caser+", "cosrec": "CosRec",
-                "cosrec+": "CosRec+", "pop": "Pop", "repeat": "Repeat"}
-PAPER_MODELS = ("caser", "caser+", "cosrec", "cosrec+", "sasrec")
-BASELINES = ("pop", "repeat")
-TABLE_METRICS = [f"{m}@{k}" for k in (5, 10, 20) for m in ("P", "R", "NDCG")]
-ORIGINAL_OF = {"caser+": "caser", "cosrec+": "cosrec"}
-_FROM_LABEL = {v: k for k, v in {**DATASET_LABELS, **MODEL_LABELS}.items()}
-
-
-# ------------------------------------------------------------------------------------ paper
-def _paper_csv(name: str) -> pd.DataFrame:
-    with resources.files("seqrec").joinpath("paper_data", name).open() as f:
-        return pd.read_csv(f, comment="#")
-
-
-def paper_table() -> pd.DataFrame:
-    """The paper's Table 1: columns dataset, model (our ids) and the nine metrics."""
-    df = _paper_csv("table1.csv")
-    df["dataset"] = df["dataset"].map(_FROM_LABEL)
-    df["model"] = df["model"].map(_FROM_LABEL)
-    return df
-
-
-def paper_marks() -> pd.DataFrame:
-    """The paper's significance marks: dataset, model, metric, dagger (bool), star (bool)."""
-    df = _paper_csv("significance.csv")
-    rows = []
-    for _, r in df.iterrows():
-        for metric in TABLE_METRICS:
-            def on(spec):
-                return spec == "all nine metrics" or metric in str(spec).split(",")
-            rows.append({"dataset": _FROM_LABEL[r["dataset"]], "model": _FROM_LABEL[r["model"]],
-                         "metric": metric, "dagger": on(r["dagger_on"]), "star": on(r["star_on"])})
-    return pd.DataFrame(rows)
-
-
-def paper_row(model: str, dataset: str) -> pd.Series | None:
-    t = paper_table()
-    hit = t[(t["model"] == model) & (t["dataset"] == dataset)]
-    return None if hit.empty else hit.iloc[0][TABLE_METRICS]
 
 
 # ------------------------------------------------------------------------------------ records
-def environment_summary() -> str:
-    """One line naming Python, torch, seqrec and the device the notebook runs on."""
-    import torch
-
-    from . import __version__
-    dev = (f"CUDA: {torch.cuda.get_device_name(0)}" if torch.cuda.is_available()
-           else f"CPU ({torch.get_num_threads()} threads)")
-    return (f"Python {platform.python_version()} · torch {torch.__version__} · "
-            f"seqrec {__version__} · {dev}")
-
-
 def records(root) -> list[dict]:
     return [dict(read_record(p), path=str(p)) for p in find_records(root)]
 
 
+def precision(rec: dict) -> str:
+    """The training precision of a record: 'bf16 autocast' or 'fp32' (evaluation is always fp32)."""
+    return "bf16 autocast" if rec["config"].get("amp") is True else "fp32"
+
+
 def record_label(rec: dict) -> str:
-    """e.g. 'profile ci, ML-1M copy, L=50, 30 epochs, CPU': what produced a number."""
+    """e.g. 'profile ci, FS-NYC (local file ...), L=10, 10 epochs, CPU, fp32': what produced a
+    number (the precision is the training one; evaluation always scores in fp32)."""
     c, d = rec["config"], rec["data"]
     device = rec["environment"].get("gpu") or "CPU"
     return (f"profile {c.get('profile')}, {DATASET_LABELS.get(c['dataset'], c['dataset'])} "
-            f"({source_kind(d)}), L={c['lookback']}, {rec['last']['epoch']} epochs, {device}")
+            f"({source_kind(d)}), L={c['lookback']}, {rec['last']['epoch']} epochs, {device}, "
+            f"{precision(rec)}")
 
 
 def source_kind(data_info: dict) -> str:
@@ -89,7 +45,6 @@ def source_kind(data_info: dict) -> str:
         return "generated"
     if data_info.get("url"):
         return "canonical download"
-    from pathlib import Path
     return f"local file {Path(str(data_info.get('source', '?')).split('!')[0]).name}"
 
 
@@ -129,9 +84,11 @@ def table1(recs: list[dict], when: str = "last", protocol: str = "full",
     """Our Table 1 as numbers plus marks.
 
     Returns a long frame with columns dataset, model, metric, value (mean over seeds), dagger
-    (significant vs the model's original version), star (significant vs SASRec), rank among the
-    five paper models (1 = best). Significance: paired two-sided Wilcoxon signed-rank test over
-    users of the per-user values (averaged over seeds), p < alpha.
+    (significantly BETTER than the model's original version), star (significantly better than
+    SASRec), dagger_worse / star_worse (significantly WORSE than them), rank among the five paper
+    models (1 = best). Significance: paired two-sided Wilcoxon signed-rank test over users of the
+    per-user values (averaged over seeds), p < alpha, with the direction of the mean difference
+    (`stats.compare`).
     """
     per_user: dict[tuple, dict] = {}
     for rec in recs:
@@ -147,141 +104,60 @@ def table1(recs: list[dict], when: str = "last", protocol: str = "full",
     for (dataset, model), pu in mean_pu.items():
         for metric in TABLE_METRICS:
             row = {"dataset": dataset, "model": model, "metric": metric,
-                   "value": float(pu[metric].mean()), "dagger": False, "star": False}
-            orig = ORIGINAL_OF.get(model)
-            if orig and (dataset, orig) in mean_pu:
-                row["dagger"] = stats.significant(pu[metric], mean_pu[(dataset, orig)][metric], alpha)
-            if orig and (dataset, "sasrec") in mean_pu:
-                row["star"] = stats.significant(pu[metric], mean_pu[(dataset, "sasrec")][metric], alpha)
+                   "value": float(pu[metric].mean())}
+            for mark, against in (("dagger", ORIGINAL_OF.get(model)),
+                                  ("star", "sasrec" if model in ORIGINAL_OF else None)):
+                verdict = (stats.compare(pu[metric], mean_pu[(dataset, against)][metric], alpha)
+                           if against and (dataset, against) in mean_pu else None)
+                row[mark] = verdict == stats.BETTER
+                row[f"{mark}_worse"] = verdict == stats.WORSE
             rows.append(row)
     df = pd.DataFrame(rows)
     if df.empty:
         return df
-    paper = df[df["model"].isin(PAPER_MODELS)]
+    paper = df[df["model"].isin(TABLE_ORDER)]
     ranks = paper.groupby(["dataset", "metric"])["value"].rank(ascending=False, method="min")
     df["rank"] = ranks.reindex(df.index)
     return df
 
 
-def _cell(value: float, rank, dagger: bool, star: bool) -> str:
+MARKS_LEGEND = ("† significantly better than the model's original version (Caser+ vs Caser, "
+                "CosRec+ vs CosRec), * significantly better than SASRec; ↓† and ↓* significantly "
+                "worse than them (paired two-sided Wilcoxon signed-rank test over users, p < 0.05, "
+                "direction from the mean difference). Bold: best of the five models, underlined: "
+                "second best.")
+
+
+def _cell(value: float, rank, dagger: bool, star: bool, dagger_worse: bool = False,
+          star_worse: bool = False) -> str:
     text = f"{value:.4f}"
     if rank == 1:
         text = f"<b>{text}</b>"
     elif rank == 2:
         text = f"<u>{text}</u>"
-    marks = ("†" if dagger else "") + ("*" if star else "")
+    marks = (("†" if dagger else "") + ("*" if star else "")
+             + ("↓†" if dagger_worse else "") + ("↓*" if star_worse else ""))
     return text + (f"<sup>{marks}</sup>" if marks else "")
 
 
 def table1_html(long: pd.DataFrame, paper: bool = False) -> str:
     """Render a Table-1 frame (from `table1` or `paper_table_long`) like the paper: bold best,
-    underlined second best, † vs the original version, * vs SASRec."""
+    underlined second best, † / * significantly better than the original version / SASRec,
+    ↓† / ↓* significantly worse (`MARKS_LEGEND`)."""
     if long.empty:
         return "<p><em>No runs yet for this table.</em></p>"
-    cells = long.assign(cell=[_cell(r.value, r.rank, r.dagger, r.star) for r in long.itertuples()])
+    long = long.assign(**{c: long[c] if c in long else False
+                          for c in ("dagger_worse", "star_worse")})
+    cells = long.assign(cell=[_cell(r.value, r.rank, r.dagger, r.star, r.dagger_worse,
+                                    r.star_worse) for r in long.itertuples()])
     wide = cells.pivot_table(index=["dataset", "model"], columns="metric", values="cell",
                              aggfunc="first")[TABLE_METRICS]
     order = [d for d in ("fs-tky", "fs-nyc", "ml-1m", "synthetic") if d in wide.index.get_level_values(0)]
-    model_order = PAPER_MODELS + BASELINES
+    model_order = TABLE_ORDER + BASELINES
     wide = wide.reindex([(d, m) for d in order for m in model_order if (d, m) in wide.index])
-    wide.index = pd.MultiIndex.from_tuples([(DATASET_LABELS[d], MODEL_LABELS[m]) for d, m in wide.index],
+    wide.index = pd.MultiIndex.from_tuples([(DATASET_LABELS[d], LABELS[m]) for d, m in wide.index],
                                            names=["dataset", "model"])
     return wide.to_html(escape=False, classes="table1", border=0)
-
-
-def paper_table_long() -> pd.DataFrame:
-    """The paper's Table 1 in the long format of `table1`, with its published marks."""
-    t = paper_table().melt(id_vars=["dataset", "model"], var_name="metric", value_name="value")
-    marks = paper_marks()
-    t = t.merge(marks, on=["dataset", "model", "metric"], how="left").fillna(
-        {"dagger": False, "star": False})
-    t["rank"] = t.groupby(["dataset", "metric"])["value"].rank(ascending=False, method="min")
-    return t
-
-
-def show_source(obj) -> None:
-    """Display the library's source of a function, class or method (its one home) in a notebook."""
-    import inspect
-    from pathlib import Path
-
-    from IPython.display import Markdown, display
-    src = inspect.getsource(obj)
-    path = Path(inspect.getsourcefile(obj)).resolve()
-    parts = path.parts
-    rel = "/".join(parts[parts.index("seqrec") - 1:]) if "seqrec" in parts else path.name
-    line = inspect.getsourcelines(obj)[1]
-    display(Markdown(f"`{rel}`, line {line}:\n\n```python\n{src.rstrip()}\n```"))
-
-
-# ------------------------------------------------------------------------------------ protocols
-def protocol_distance(recs: list[dict], when: str = "last") -> pd.DataFrame:
-    """How far each protocol's numbers sit from the paper's Table 1.
-
-    For every protocol: the median over (dataset, model, metric) cells present in both of
-    |log(ours / paper)|, and how many cells entered. The scale of the numbers separates the
-    protocols by a factor of several (sampled-100 metrics are ~4x full-ranking ones on ML-1M), so
-    the smallest distance names the protocol the paper's table was computed with.
-    """
-    paper = paper_table().set_index(["dataset", "model"])
-    rows = []
-    protocols = sorted({p for r in recs for p in r[when]["test"]})
-    for p in protocols:
-        logs = []
-        for rec in recs:
-            key = (rec["config"]["dataset"], rec["config"]["model"])
-            if key not in paper.index or p not in rec[when]["test"]:
-                continue
-            for m in TABLE_METRICS:
-                ours, theirs = rec[when]["test"][p][m], paper.loc[key, m]
-                if ours > 0 and theirs > 0:
-                    logs.append(abs(np.log(ours / theirs)))
-        rows.append({"protocol": p, "cells": len(logs),
-                     "median |log(ours/paper)|": float(np.median(logs)) if logs else np.nan,
-                     "typical ratio ours/paper": float(np.exp(np.median(logs))) if logs else np.nan})
-    return pd.DataFrame(rows).set_index("protocol")
-
-
-def chance_ndcg(protocol: str, num_items: int, k: int = 10) -> float:
-    """Expected NDCG@k of a random ranking: the target's rank is uniform over the C candidates
-    (C = N for full ranking, 101 for sampled, N + 1 for easyrec-n)."""
-    from .evaluation import Protocol
-    p = Protocol.parse(protocol, num_items)
-    c = num_items if p.num_negatives is None else p.num_negatives + 1
-    return float(sum(1 / np.log2(r + 1) for r in range(1, min(k, c) + 1)) / c)
-
-
-def protocol_consistency(recs: list[dict], when: str = "last") -> pd.DataFrame:
-    """Can each protocol have produced the paper's NDCG@10 column? Per dataset and protocol: the
-    NDCG@10 of a random ranking and of our popularity floor under that protocol, and the paper's
-    weakest and strongest model. A protocol is ruled out where the paper's weakest model scores
-    below a random ranking, or where popularity alone beats the paper's best model."""
-    paper = paper_table()
-    rows = []
-    for rec in recs:
-        c = rec["config"]
-        if c["model"] != "pop":
-            continue
-        col = paper[paper["dataset"] == c["dataset"]]["NDCG@10"]
-        if col.empty:
-            continue
-        for p, m in rec[when]["test"].items():
-            chance = chance_ndcg(p, rec["data"]["items"])
-            rows.append({"dataset": c["dataset"], "protocol": p, "random NDCG@10": round(chance, 4),
-                         "pop NDCG@10": round(m["NDCG@10"], 4), "paper min": col.min(),
-                         "paper max": col.max(),
-                         "consistent": bool(col.min() >= chance and col.max() >= m["NDCG@10"])})
-    return pd.DataFrame(rows)
-
-
-def matching_protocol(recs: list[dict], when: str = "last") -> str | None:
-    """The protocol consistent with the paper on every dataset (`protocol_consistency`) whose
-    numbers sit closest to the paper's (`protocol_distance`); None without runs."""
-    d = protocol_distance(recs, when)["median |log(ours/paper)|"].dropna()
-    verdict = protocol_consistency(recs, when)
-    if len(verdict):
-        ok = verdict.groupby("protocol")["consistent"].all()
-        d = d[[p in ok.index and ok[p] for p in d.index]] if ok.any() else d
-    return None if d.empty else str(d.idxmin())
 
 
 def differences(long: pd.DataFrame) -> pd.DataFrame:
@@ -292,23 +168,36 @@ def differences(long: pd.DataFrame) -> pd.DataFrame:
     return (ours.loc[common, TABLE_METRICS] - paper.loc[common]).round(4)
 
 
+FLOOR_OFF_SCALE = 1.5     # a floor above 1.5x the best curve is named in the legend, not drawn
+
+
 def plot_curves(recs: list[dict], models, dataset: str, ax, metric: str = "NDCG@10",
                 protocol: str | None = None, title: str | None = None) -> None:
-    """Test `metric` per evaluated epoch for `models` on `dataset`; baselines as flat lines."""
+    """Test `metric` per evaluated epoch for `models` on `dataset`; the floors as flat lines.
+
+    A floor far above every curve (on check-in data the repeat-history rule can be) would flatten
+    the curves onto the x axis: it is then named in the legend with its value instead."""
     df = curves([r for r in recs if r["config"]["dataset"] == dataset], metric, "test", protocol)
     if df.empty:
         ax.set_axis_off()
         return
+    top = 0.0
     for model in models:
         sub = df[df["model"] == model].groupby("epoch")["value"].mean()
         if len(sub):
-            ax.plot(sub.index, sub.values, label=MODEL_LABELS.get(model, model),
+            top = max(top, float(sub.max()))
+            ax.plot(sub.index, sub.values, label=LABELS.get(model, model),
                     linestyle="--" if model in ORIGINAL_OF.values() else "-")
     for model in BASELINES:
         sub = df[df["model"] == model]["value"]
-        if len(sub):
-            ax.axhline(sub.mean(), color="grey", linewidth=0.8,
-                       linestyle=":" if model == "pop" else "-.", label=MODEL_LABELS[model])
+        if not len(sub):
+            continue
+        value = float(sub.mean())
+        style = dict(color="grey", linewidth=0.8, linestyle=":" if model == "pop" else "-.")
+        if top > 0 and value > FLOOR_OFF_SCALE * top:
+            ax.plot([], [], **style, label=f"{LABELS[model]} = {value:.3f} (off the scale)")
+        else:
+            ax.axhline(value, **style, label=LABELS[model])
     ax.set_xlabel("epoch")
     ax.set_ylabel(f"test {metric}" + (f" ({protocol})" if protocol else ""))
     ax.set_title(title or DATASET_LABELS.get(dataset, dataset))
@@ -318,99 +207,86 @@ def plot_curves(recs: list[dict], models, dataset: str, ax, metric: str = "NDCG@
 def runs_overview(recs: list[dict]) -> pd.DataFrame:
     """One row per run: what produced it (the label every number carries)."""
     rows = [{"dataset": DATASET_LABELS.get(r["config"]["dataset"], r["config"]["dataset"]),
-             "model": MODEL_LABELS.get(r["config"]["model"], r["config"]["model"]),
+             "model": LABELS.get(r["config"]["model"], r["config"]["model"]),
              "seed": r["config"]["seed"], "profile": r["config"].get("profile"),
              "data": source_kind(r["data"]), "L": r["config"]["lookback"],
              "epochs": r["last"]["epoch"], "best val epoch": r["best"]["epoch"],
              "loss": r["config"].get("loss", "bce"),
-             "device": r["environment"].get("gpu") or "CPU",
+             "device": r["environment"].get("gpu") or "CPU", "precision": precision(r),
              "train min": round(r["timings"]["train_seconds"] / 60, 2)} for r in recs]
     df = pd.DataFrame(rows)
     return df.sort_values(["dataset", "model", "seed"]).reset_index(drop=True) if len(df) else df
 
 
+def variant(rec: dict) -> str:
+    """The record's variant ('' = the paper's setting). Records written before records carried
+    their variant are told apart by their loss (the only variant then was full CE)."""
+    c = rec["config"]
+    if "variant" in c:
+        return c["variant"] or ""
+    return "" if c.get("loss", "bce") == "bce" else str(c["loss"])
+
+
 def main_runs(recs: list[dict]) -> list[dict]:
-    """The runs that form Table 1: the paper's loss (BCE); variants (e.g. full CE) excluded."""
-    return [r for r in recs if r["config"].get("loss", "bce") == "bce"]
+    """The runs that form Table 1: the paper's setting; variants (e.g. full CE) excluded."""
+    return [r for r in recs if variant(r) == ""]
 
 
-def _bench(path) -> dict:
-    import json
-    with open(path) as f:
-        return json.load(f)
+# ------------------------------------------------------------------------------------ long runs
+# committed run folders under results/, most complete first: the paper's settings on the
+# canonical data (GPU), on the dataset copies (GPU), then the paper's protocol at L = 20 on a CPU
+LONG_RUN_PROFILES = ("paper", "paper-copies", "cpu-paper")
 
 
-def bench_device(bench: dict) -> str:
-    """The device a benchmark file (loaded as a dict) was measured on, in words."""
-    env = bench.get("environment", {})
-    return env.get("gpu") or f"CPU, {env.get('threads', '?')} threads"
-
-
-def _bench_rows(bench: dict, setting: str) -> list[dict]:
-    return [r for r in bench["results"] if r["setting"] == setting]
-
-
-def bench_steps(path, model: str, setting: str = "paper") -> pd.DataFrame:
-    """One model's training-step rows of a benchmark file (`python -m rebuild bench --out ...`):
-    implementation, step time and peak memory, as measured on the device the file names."""
-    bench = _bench(path)
-    rows = []
-    for r in _bench_rows(bench, setting):
-        if r["name"] != model:
+def long_runs(results_dir, profiles=LONG_RUN_PROFILES) -> dict[str, tuple[str, list[dict]]]:
+    """{dataset: (profile, main-run records)}: for every dataset, the records of the first
+    profile in `profiles` that has committed runs on it (`results_dir/PROFILE/...`)."""
+    out: dict[str, tuple[str, list[dict]]] = {}
+    for profile in profiles:
+        root = Path(results_dir) / profile
+        if not root.is_dir():
             continue
-        impl = "authors' class" if r["impl"] == "authors" else "library"
-        variant = ", ".join(f"{k}={v!r}" for k, v in r["variant"].items()) or "default"
-        if r["impl"] == "authors":
-            variant = ""
-        rows.append({"implementation": impl + (f" ({variant})" if variant else "")
-                     + (", bf16 autocast" if r.get("bf16") else ""),
-                     "batch": r["batch"], "step ms": round(r["step_s"] * 1000, 1),
-                     "peak MiB": round(r["peak_mem_mb"])})
-    df = pd.DataFrame(rows)
-    df.attrs["device"] = bench_device(bench)
-    return df
-
-
-def bench_summary(path, setting: str = "paper") -> pd.DataFrame:
-    """Per model: the authors' and our default step time and peak memory (and ours under bf16
-    autocast where measured), with the ratios authors / ours; from one benchmark file."""
-    rows = {}
-    for r in _bench_rows(_bench(path), setting):
-        if r["variant"]:
-            continue
-        key = "authors" if r["impl"] == "authors" else ("ours bf16" if r.get("bf16") else "ours")
-        row = rows.setdefault(r["name"], {"model": MODEL_LABELS.get(r["name"], r["name"]),
-                                          "batch": r["batch"]})
-        row[f"{key} ms"] = round(r["step_s"] * 1000, 1)
-        row[f"{key} MiB"] = round(r["peak_mem_mb"])
-    df = pd.DataFrame(list(rows.values()))
-    if "authors ms" in df and "ours ms" in df:
-        df["speed-up"] = (df["authors ms"] / df["ours ms"]).round(2)
-        df["memory ratio"] = (df["ours MiB"] / df["authors MiB"]).round(2)
-    if "authors ms" in df and "ours bf16 ms" in df:
-        df["speed-up bf16"] = (df["authors ms"] / df["ours bf16 ms"]).round(2)
-    return df
-
-
-def bench_loop(path) -> pd.DataFrame:
-    """Our whole ML-1M training epoch per model and execution mode (eager, CUDA graph, compiled)
-    from a benchmark file's `loop` rows, with the projected `paper` grid; one row per model,
-    columns per mode. Files written before modes existed count as eager (`loop`) and compiled
-    (`loop_compile`)."""
-    bench = _bench(path)
-    rows = [{**r, "mode": r.get("mode", "eager")} for r in bench.get("loop", [])]
-    rows += [{**r, "mode": r.get("mode", "compile")} for r in bench.get("loop_compile", [])]
-    rows = [r for r in rows if "epoch_s" in r]
-    if not rows:
-        return pd.DataFrame()
-    df = pd.DataFrame(rows)
-    df["model"] = df["model"].map(lambda m: MODEL_LABELS.get(m, m))
-    epoch = df.pivot_table(index="model", columns="mode", values="epoch_s", sort=False)
-    grid = df.pivot_table(index="model", columns="mode", values="projected_paper_grid_hours",
-                          sort=False, dropna=False)        # kept (empty) where L != 100
-    out = pd.concat({"epoch s": epoch, "paper grid h": grid}, axis=1).round(3)
-    out.attrs["device"] = bench_device(bench)
+        by_dataset: dict[str, list[dict]] = {}
+        for rec in main_runs(records(root)):
+            by_dataset.setdefault(rec["config"]["dataset"], []).append(rec)
+        for dataset, recs in by_dataset.items():
+            out.setdefault(dataset, (profile, recs))
     return out
+
+
+def long_run_of(results_dir, model: str, dataset: str | None = None) -> dict | None:
+    """The committed long run of `model` (on `dataset`, or on the first dataset that has one)."""
+    for ds, (_, recs) in long_runs(results_dir).items():
+        if dataset in (None, ds):
+            hit = [r for r in recs if r["config"]["model"] == model]
+            if hit:
+                return max(hit, key=lambda r: r["last"]["epoch"])
+    return None
+
+
+def budget_label(recs: list[dict]) -> str:
+    """What produced a set of records, e.g. 'profile cpu-paper, FS-NYC (local file ...), L=20,
+    2000 epochs, CPU, bf16 autocast' (values joined by ' / ' where the records differ)."""
+    parts = [record_label(r).split(", ") for r in recs if r["config"]["model"] not in BASELINES]
+    parts = [p for p in parts if len(p) == len(parts[0])] if parts else []
+    if not parts:
+        return "no trained runs"
+    return ", ".join(" / ".join(dict.fromkeys(column)) for column in zip(*parts))
+
+
+def table1_by_protocol_html(recs: list[dict], when: str, shown: str) -> str:
+    """Table 1 under every protocol the records have: `shown` first and open, each other one
+    folded in a <details> element (one click away, no script needed)."""
+    protocols = sorted({p for r in recs for p in r["test_ranks"][when]}, key=lambda p: (p != shown, p))
+    parts = []
+    for p in protocols:
+        html = table1_html(table1(recs, when, p))
+        if p == shown:
+            parts.append(f"<p><strong>protocol <code>{p}</code></strong></p>{html}")
+        else:
+            parts.append(f"<details><summary>Table 1 under protocol <code>{p}</code></summary>"
+                         f"{html}</details>")
+    return "\n".join(parts)
 
 
 def plot_run_curves(record: dict, protocols, dataset: str | None = None) -> None:
@@ -430,6 +306,6 @@ def plot_run_curves(record: dict, protocols, dataset: str | None = None) -> None
         ax.set(title=f"protocol: {protocol}", xlabel="epoch", ylabel="NDCG@10")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(fontsize=8)
-    fig.suptitle(f"{MODEL_LABELS.get(model, model)}: {record_label(record)}", fontsize=10)
+    fig.suptitle(f"{LABELS.get(model, model)}: {record_label(record)}", fontsize=10)
     fig.tight_layout()
     plt.show()

@@ -1,8 +1,12 @@
 """Run records: one JSON file per run (model x dataset x seed x profile), written atomically.
 
-A record holds the resolved config, code version, environment, timings, per-epoch history, test
-metrics at the best-validation epoch and at the last epoch, and the per-user test ranks behind them
-(per-user metrics follow from ranks: `seqrec.metrics.per_user`).
+A record holds its `status` ("complete"; "paused" at a time budget, "failed" on a bad loss: then
+only the config, the epoch reached and the reason), the resolved config (with its `variant` and
+`profile` labels), code version, environment, timings, per-epoch history, test metrics at the
+best-validation epoch and at the last epoch, and the per-user test ranks behind them (per-user
+metrics follow from ranks: `seqrec.metrics.per_user`).
+
+The folder layout of runs has one home, `run_dir`: ROOT/DATASET/MODEL[~VARIANT]/seedSEED.
 """
 from __future__ import annotations
 
@@ -14,10 +18,23 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-import pandas as pd
-
 RECORD_NAME = "record.json"
-SCHEMA = 1
+COMPLETE, PAUSED, FAILED = "complete", "paused", "failed"     # a record's status
+
+
+def run_key(dataset: str, model: str, seed: int, variant: str = "") -> str:
+    """'fs-nyc/caser+/seed42' (or 'fs-nyc/caser+~ce/seed42' for a variant): a run's place."""
+    return f"{dataset}/{model}{'~' + variant if variant else ''}/seed{seed}"
+
+
+def run_dir(root, dataset: str, model: str, seed: int, variant: str = "") -> Path:
+    """The folder of one run under `root` (its record, checkpoint and logs)."""
+    return Path(root) / run_key(dataset, model, seed, variant)
+
+
+def status(record: dict) -> str:
+    """A record's status; records written before records had one are complete."""
+    return record.get("status", COMPLETE)
 
 
 def config_hash(config: dict) -> str:
@@ -53,23 +70,10 @@ def read_record(path) -> dict:
         return json.load(f)
 
 
-def find_records(root) -> list[Path]:
-    return sorted(Path(root).rglob(RECORD_NAME))
-
-
-def load_records(root) -> pd.DataFrame:
-    """One row per (record, when in {'best', 'last'}, protocol): identity columns plus every metric."""
-    rows = []
-    for path in find_records(root):
-        rec = read_record(path)
-        cfg = rec["config"]
-        for when in ("best", "last"):
-            for protocol, metrics in rec[when]["test"].items():
-                rows.append({"model": cfg["model"], "dataset": cfg["dataset"], "seed": cfg["seed"],
-                             "profile": cfg.get("profile"), "epochs": rec[when]["epoch"],
-                             "trained_epochs": rec["last"]["epoch"], "when": when,
-                             "protocol": protocol, "path": str(path), **metrics})
-    return pd.DataFrame(rows)
+def find_records(root, complete_only: bool = True) -> list[Path]:
+    """Paths of the records under `root` (by default the complete ones only)."""
+    paths = sorted(Path(root).rglob(RECORD_NAME))
+    return [p for p in paths if not complete_only or status(read_record(p)) == COMPLETE]
 
 
 def code_version() -> str:

@@ -29,8 +29,8 @@ import torch
 from . import metrics as M
 from .errors import ConfigError, TrainingError, SeqrecError
 from .evaluation import check_protocols, evaluate
-from .results import (RECORD_NAME, code_version, config_hash, environment, read_record,
-                      write_json_atomic)
+from .results import (COMPLETE, FAILED, PAUSED, RECORD_NAME, code_version, config_hash,
+                      environment, read_record, status, write_json_atomic)
 from .sampling import sample_negatives, training_windows
 from .sequences import SequenceData
 from .steps import GraphedTrainStep, TrainStep
@@ -38,7 +38,7 @@ from .steps import GraphedTrainStep, TrainStep
 CHECKPOINT_NAME = "checkpoint.pt"
 LOSSES = ("bce", "ce")
 # switches that change how a run executes, not what it computes: not part of the config hash.
-# (The training precision `amp` changes the numbers, so it is part of the hash.)
+# (The training precision `amp` changes the numbers, so it is part of it, as written.)
 EXECUTION_ONLY = ("device", "compile", "cuda_graphs", "eval_batch_size")
 # labels that say where a run belongs, not what it computes: not part of the config hash either
 LABELS = ("profile", "variant")
@@ -122,6 +122,20 @@ class TrainConfig:
         if dev.type == "cuda" and not torch.cuda.is_available():
             raise ConfigError("device 'cuda' asked for but no CUDA GPU is visible; use 'auto' or 'cpu'")
         return dev
+
+    def resolved(self, device: torch.device | None = None) -> dict:
+        """The config as a record keeps it: the device and the training precision resolved."""
+        device = self.resolved_device() if device is None else device
+        return {**asdict(self), "device": str(device), "amp": self.use_amp(device)}
+
+    def identity(self) -> str:
+        """The run's one identity: the hash of the config as asked for, without execution-only
+        switches and labels. Records carry it; the grid runner calls a cell done when it matches.
+        It never depends on the machine that computes it (a login node and a GPU node agree):
+        `amp` counts as written ('auto', 'on', 'off'); the record keeps what it resolved to."""
+        config = {k: v for k, v in asdict(self).items() if k not in EXECUTION_ONLY + LABELS}
+        config["amp"] = {True: "on", False: "off"}.get(self.amp, self.amp)
+        return config_hash(config)
 
     def use_amp(self, device: torch.device) -> bool:
         """Train under bf16 autocast? 'auto': on CUDA, and on a CPU with native bf16 units."""
@@ -253,7 +267,7 @@ def _summaries(ranks: dict) -> dict:
 
 
 def fit(model, data: SequenceData, config: TrainConfig | dict, run_dir=None, resume: bool = False,
-        progress: bool = True, deadline: float | None = None) -> dict:
+        progress: bool = True, deadline: float | None = None, identity: str | None = None) -> dict:
     """Train `model` on `data` and return the run record (also written to run_dir/record.json).
 
     run_dir: where checkpoints and the record go (None: nothing is written).
@@ -261,6 +275,8 @@ def fit(model, data: SequenceData, config: TrainConfig | dict, run_dir=None, res
     run_dir/checkpoint.pt if present (same config required).
     deadline: a `time.time()` value; when an epoch ends past it, a checkpoint is written and
     `BudgetExhausted` is raised (resume later with resume=True).
+    identity: the run's identity if not `config.identity()` (`run` passes the one of the config as
+    asked when it had to adapt it, e.g. the repeat floor's window).
     """
     cfg = config if isinstance(config, TrainConfig) else TrainConfig.from_dict(config)
     cfg.validate()
@@ -272,9 +288,7 @@ def fit(model, data: SequenceData, config: TrainConfig | dict, run_dir=None, res
     model = model.to(device)
     autocast = cfg.use_amp(device)
     use_fast_kernels(device)
-    resolved = {**asdict(cfg), "device": str(device), "amp": autocast}
-    cfg_hash = config_hash({k: v for k, v in resolved.items()
-                            if k not in EXECUTION_ONLY + LABELS})
+    resolved, cfg_hash = cfg.resolved(device), identity or cfg.identity()
     torch.manual_seed(cfg.seed)
     generator = torch.Generator(device=device)
     generator.manual_seed(cfg.seed)
@@ -289,8 +303,8 @@ def fit(model, data: SequenceData, config: TrainConfig | dict, run_dir=None, res
         run_dir.mkdir(parents=True, exist_ok=True)
     if resume and run_dir and (run_dir / RECORD_NAME).exists():
         done = read_record(run_dir / RECORD_NAME)
-        if done.get("config_hash") == cfg_hash:             # finished before: nothing to redo
-            return done
+        if done.get("config_hash") == cfg_hash and status(done) == COMPLETE:
+            return done                                     # finished before: nothing to redo
     if resume and ckpt is not None and ckpt.exists():
         state = _load_checkpoint(ckpt, model, optimizer, generator, cfg_hash)
     else:
@@ -313,8 +327,10 @@ def fit(model, data: SequenceData, config: TrainConfig | dict, run_dir=None, res
             seconds = time.perf_counter() - t0
             if not math.isfinite(loss):
                 where = f"; the last good checkpoint is {ckpt}" if ckpt and ckpt.exists() else ""
-                raise TrainingError(f"{cfg.model} on {cfg.dataset}: loss is {loss} at epoch {epoch}"
-                                    f"{where}. Lower the learning rate or switch AMP off (amp='off').")
+                message = (f"{cfg.model} on {cfg.dataset}: loss is {loss} at epoch {epoch}{where}. "
+                           "Lower the learning rate or switch AMP off (amp='off').")
+                _write_status(run_dir, FAILED, resolved, cfg_hash, state, message)
+                raise TrainingError(message)
             state.train_seconds += seconds
             if epoch % cfg.eval_every == 0 or epoch == cfg.epochs:
                 last_ranks = _eval_and_select(model, data, cfg, state, epoch, loss, seconds)
@@ -330,9 +346,10 @@ def fit(model, data: SequenceData, config: TrainConfig | dict, run_dir=None, res
             if deadline is not None and time.time() > deadline and epoch < cfg.epochs:
                 if ckpt:
                     _save_checkpoint(ckpt, model, optimizer, state, generator, cfg_hash)
-                raise BudgetExhausted(f"time budget reached after epoch {epoch}/{cfg.epochs} of "
-                                      f"{cfg.model} on {cfg.dataset}; resume=True continues from "
-                                      f"{ckpt}")
+                message = (f"time budget reached after epoch {epoch}/{cfg.epochs} of {cfg.model} "
+                           f"on {cfg.dataset}; resume=True continues from {ckpt}")
+                _write_status(run_dir, PAUSED, resolved, cfg_hash, state, message)
+                raise BudgetExhausted(message)
     finally:
         if bar is not None:
             bar.close()
@@ -344,6 +361,17 @@ def fit(model, data: SequenceData, config: TrainConfig | dict, run_dir=None, res
         write_json_atomic(run_dir / RECORD_NAME, record)
         ckpt.unlink(missing_ok=True)              # the record is the product; checkpoints are large
     return record
+
+
+def _write_status(run_dir, what: str, resolved: dict, cfg_hash: str, state: _State,
+                  message: str) -> None:
+    """A record of an unfinished run ('paused' or 'failed'): its config, how far it got and why,
+    so that the grid runner reads the outcome from the record, not from logs. A complete record
+    replaces it when the run finishes."""
+    if run_dir:
+        write_json_atomic(Path(run_dir) / RECORD_NAME,
+                          {"schema": 1, "status": what, "config": resolved, "config_hash": cfg_hash,
+                           "epoch": state.epoch, "message": message, "history": state.history})
 
 
 def _eval_and_select(model, data, cfg, state: _State, epoch, loss, seconds):
@@ -367,7 +395,7 @@ def _make_record(model, data, cfg, resolved, cfg_hash, state: _State, last_ranks
     epoch_seconds = [h["seconds"] for h in state.history if h["epoch"] > 0]
     return {
         "schema": 1,
-        "status": "complete",                     # every epoch trained and evaluated
+        "status": COMPLETE,                       # every epoch trained and evaluated
         "config": resolved,
         "config_hash": cfg_hash,
         "data": {"name": data.name, "users": data.num_users, "items": data.num_items,
@@ -394,15 +422,16 @@ def run(config: TrainConfig | dict, data: SequenceData, run_dir=None, resume: bo
     from . import baselines, models
     cfg = config if isinstance(config, TrainConfig) else TrainConfig.from_dict(config)
     cfg.validate()
+    identity = cfg.identity()                 # of the config as asked, before any adaptation
     torch.manual_seed(cfg.seed)               # identical initial weights for a given seed
     if cfg.model in baselines.NAMES:
         if cfg.epochs != 0:
             raise ConfigError(f"baseline {cfg.model!r} is not trained: set epochs=0")
         if cfg.model == "repeat":             # the rule needs each user's whole history
-            cfg.lookback = max(cfg.lookback, int(data.lengths.max()))
+            cfg = TrainConfig(**{**asdict(cfg), "lookback": max(cfg.lookback, int(data.lengths.max()))})
         model = baselines.create(cfg.model, data)
     else:
         model = models.create(cfg.model, data.num_users, data.num_items, cfg.lookback,
                               **cfg.model_options)
     return fit(model, data, cfg, run_dir=run_dir, resume=resume, progress=progress,
-               deadline=deadline)
+               deadline=deadline, identity=identity)

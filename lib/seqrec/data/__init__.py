@@ -11,6 +11,7 @@ path, the `format` read and the `filter` used. Command line: `python -m seqrec.d
 from __future__ import annotations
 
 import inspect
+import os
 import zipfile
 from pathlib import Path
 
@@ -26,6 +27,14 @@ from .synthetic import synthetic
 _SYNTHETIC_ARGS = tuple(inspect.signature(synthetic).parameters)
 
 
+def _expand_path(path: str) -> str:
+    expanded = os.path.expanduser(os.path.expandvars(path))
+    if "$" in expanded:
+        raise ConfigError(f"file {path!r} names an environment variable that is not set; export "
+                          "it (e.g. SEQREC_DATA_DIR=/path/to/shared/data) or pass the full path")
+    return expanded
+
+
 def load(name: str, file=None, columns=None, cache_dir=None, filter: str = "paper",
          min_item_rows: int = 5, min_user_rows: int = 5, **synthetic_kwargs) -> SequenceData:
     """Load dataset `name` as time-ordered sequences after the paper's preprocessing.
@@ -33,6 +42,8 @@ def load(name: str, file=None, columns=None, cache_dir=None, filter: str = "pape
     name: one of DATASETS ("ml-1m", "fs-nyc", "fs-tky", "synthetic").
     file: read this local file instead of downloading (raw ratings.dat / TSMC txt / their zips,
       or a generic interactions table, see `read_interactions`). No checksum is applied to it.
+      `~` and environment variables (`${SEQREC_DATA_DIR}/...`) in it are expanded; an unset
+      variable is an error naming it.
     columns: (user, item, time) for a generic table whose header is not recognised.
     cache_dir: where downloads are kept (default $SEQREC_CACHE or ~/.cache/seqrec).
     filter: "paper" (one pass: items < min_item_rows rows dropped, then users < min_user_rows
@@ -55,6 +66,8 @@ def load(name: str, file=None, columns=None, cache_dir=None, filter: str = "pape
     if synthetic_kwargs:
         raise ConfigError(f"arguments {sorted(synthetic_kwargs)} only apply to the synthetic "
                           f"dataset, not {name!r}")
+    if isinstance(file, str):
+        file = _expand_path(file)
     df = read_raw(spec, file, columns, cache_dir)
     return preprocess(df, spec.name, filter, min_item_rows, min_user_rows)
 

@@ -18,6 +18,7 @@ class DatasetSpec:
 
     name: str                        # registry name, e.g. "ml-1m"
     title: str                       # human name for messages
+    label: str = ""                  # short name in tables and figures, e.g. "ML-1M"
     url: str | None = None           # canonical archive URL (None: generated, nothing to download)
     url_env: str | None = None       # env variable that overrides `url` (mirrors, local tests)
     archive: str | None = None       # file name of the archive in the cache folder
@@ -37,6 +38,7 @@ TSMC2014_MIRRORS = (
 DATASETS: dict[str, DatasetSpec] = {
     "ml-1m": DatasetSpec(
         name="ml-1m",
+        label="ML-1M",
         title="MovieLens 1M",
         url="https://files.grouplens.org/datasets/movielens/ml-1m.zip",
         url_env="SEQREC_URL_ML_1M",
@@ -47,6 +49,7 @@ DATASETS: dict[str, DatasetSpec] = {
     ),
     "fs-nyc": DatasetSpec(
         name="fs-nyc",
+        label="FS-NYC",
         title="Foursquare NYC (TSMC2014)",
         url=TSMC2014_URL,
         url_env="SEQREC_URL_TSMC2014",
@@ -58,6 +61,7 @@ DATASETS: dict[str, DatasetSpec] = {
     ),
     "fs-tky": DatasetSpec(
         name="fs-tky",
+        label="FS-TKY",
         title="Foursquare Tokyo (TSMC2014)",
         url=TSMC2014_URL,
         url_env="SEQREC_URL_TSMC2014",
@@ -69,6 +73,7 @@ DATASETS: dict[str, DatasetSpec] = {
     ),
     "synthetic": DatasetSpec(
         name="synthetic",
+        label="Synthetic",
         title="synthetic sequences (random walks on a sparse item graph)",
     ),
 }

@@ -26,12 +26,8 @@ from .cosrec import CosRec, CosRecPlus, cumulative_topleft_mean, pair_grid_facto
     pair_grid_materialised, topleft_weights
 from .sasrec import SASRec
 
-NAMES = ("sasrec", "caser", "caser+", "cosrec", "cosrec+")
-CLASSES = {"sasrec": SASRec, "caser": Caser, "caser+": CaserPlus, "cosrec": CosRec,
-           "cosrec+": CosRecPlus}
-# what each model is called in the authors' code (easy_rec / recsys_conv_conf)
-AUTHORS_CLASS = {"sasrec": "SASRec", "caser": "Caser", "caser+": "Caser2", "cosrec": "CosRec",
-                 "cosrec+": "CosRec2"}
+CLASSES = {cls.name: cls for cls in (SASRec, Caser, CaserPlus, CosRec, CosRecPlus)}
+NAMES = tuple(CLASSES)                     # ("sasrec", "caser", "caser+", "cosrec", "cosrec+")
 _SIZES = ("num_users", "num_items", "lookback")
 
 
@@ -80,7 +76,7 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
-__all__ = ["NAMES", "CLASSES", "AUTHORS_CLASS", "create", "defaults", "model_class",
+__all__ = ["NAMES", "CLASSES", "create", "defaults", "model_class",
            "load_authors_state_dict", "count_parameters", "SequentialRecommender", "SASRec", "Caser",
            "CaserPlus", "CosRec", "CosRecPlus", "HorizontalBank", "cumulative_topleft_mean",
            "topleft_weights", "pair_grid_factorised", "pair_grid_materialised"]

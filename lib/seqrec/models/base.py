@@ -27,6 +27,11 @@ class SequentialRecommender(nn.Module):
 
     name: str = "model"
     scores_every_position: bool = True
+    # registry attributes (`seqrec.registry` derives every table of names from them)
+    label: str = "Model"           # name in tables and figures
+    chapter: str = ""              # the book chapter (notebook stem) that builds and runs it
+    cost: int = 1                  # relative CPU cost of one grid cell (longest cells start first)
+    original: str | None = None    # a "+" model: the name of the original it makes causal
 
     def __init__(self, num_users: int, num_items: int, lookback: int):
         super().__init__()

@@ -193,21 +193,29 @@ class HorizontalBank(nn.Module):
 
 
 # ---------------------------------------------------------------------------------------------
-# The two models
+# The two models: the original first, then the paper's causal version
 # ---------------------------------------------------------------------------------------------
-class CaserPlus(SequentialRecommender):
-    """Caser+ (`Caser2`): causal vertical and horizontal convolutions, one output per position.
+class Caser(SequentialRecommender):
+    """Baseline Caser (the authors' `Caser`): one output per window, at its last position.
 
-    Hyperparameters (authors' config `Caser2.yaml` names in brackets): emb_size e [emb_size] = 64,
+    Vertical: the plain Conv2d(1, nv, (L, 1)) over the window (= the last row of Caser+'s causal
+    version). Horizontal: tanh(conv) of every height, max over the valid positions t >= h-1 (no
+    padding). Caser+ (below) extends it; the horizontal feature columns are
+    ordered height-major ((h-1)·nh + c) as in the authors' code.
+
+    Hyperparameters (authors' configs `Caser.yaml` / `Caser2.yaml`, names in brackets): emb_size e [emb_size] = 64,
     num_ver_filters nv = 16, num_hor_filters nh = 16, act_conv = act_fc = 'Tanh', dropout
     [drop_rate] = 0.5 on the concatenated conv features. Variants: `padding_embedding`
     ('learned' = authors, 'zero'), `horizontal` (how the bank is computed; same numbers).
     Windows must have exactly `lookback` columns (the kernel bank is sized by it).
     """
 
-    name = "caser+"
-    scores_every_position = True
-    channel_order = "filter_major"
+    name = "caser"
+    label = "Caser"
+    chapter = "caser"
+    cost = 1
+    scores_every_position = False
+    channel_order = "height_major"
 
     def __init__(self, num_users: int, num_items: int, lookback: int, emb_size: int = 64,
                  num_ver_filters: int = 16, num_hor_filters: int = 16, dropout: float = 0.5,
@@ -254,9 +262,12 @@ class CaserPlus(SequentialRecommender):
         return v.reshape(B, last, nv * e)                                   # column c·e + d
 
     def horizontal_features(self, emb: torch.Tensor, last: int) -> torch.Tensor:
-        """[B, T, nh·L] tanh(conv) of every height, cumulative max over time (causal pooling)."""
+        """[B, 1, nh·L] tanh(conv) of every height, max over the whole window (one output)."""
         a = self.act_conv(self.horizontal(emb))                             # [B, L, O]
-        return a.cummax(dim=1).values[:, -last:]                            # [B, T, O] max over s <= t
+        t = torch.arange(self.lookback, device=emb.device)
+        padded = t[:, None] < self.horizontal.channel_height[None, :] - 1   # [L, O] window too short
+        pooled = a.masked_fill(padded, float("-inf")).max(dim=1).values     # [B, O]
+        return pooled[:, None]                                              # [B, 1, O] column (h-1)·nh + c
 
     # ------------------------------------------------------------------ contract
     def hidden_states(self, users: torch.Tensor, items: torch.Tensor, last: int) -> torch.Tensor:
@@ -287,22 +298,21 @@ class CaserPlus(SequentialRecommender):
         return out
 
 
-class Caser(CaserPlus):
-    """Baseline Caser (the authors' `Caser`): one output per window, at its last position.
-
-    Vertical: the plain Conv2d(1, nv, (L, 1)) over the window (= the last row of Caser+'s causal
-    version). Horizontal: tanh(conv) of every height, max over the valid positions t >= h-1 (no
-    padding). Same parameters and hyperparameters as Caser+; the horizontal feature columns are
-    ordered height-major ((h-1)·nh + c) as in the authors' code.
+class CaserPlus(Caser):
+    """Caser+ (`Caser2`): causal vertical and horizontal convolutions, one output per position.
+    Everything else is Caser's (same parameters and hyperparameters): only the horizontal
+    pooling becomes causal here, and `scores_every_position` turns every position into a target.
     """
 
-    name = "caser"
-    scores_every_position = False
-    channel_order = "height_major"
+    name = "caser+"
+    label = "Caser+"
+    chapter = "caser_plus"
+    cost = 2
+    original = "caser"
+    scores_every_position = True
+    channel_order = "filter_major"
 
     def horizontal_features(self, emb: torch.Tensor, last: int) -> torch.Tensor:
+        """[B, T, nh·L] tanh(conv) of every height, cumulative max over time (causal pooling)."""
         a = self.act_conv(self.horizontal(emb))                             # [B, L, O]
-        t = torch.arange(self.lookback, device=emb.device)
-        padded = t[:, None] < self.horizontal.channel_height[None, :] - 1   # [L, O] window too short
-        pooled = a.masked_fill(padded, float("-inf")).max(dim=1).values     # [B, O]
-        return pooled[:, None]                                              # [B, 1, O] column (h-1)·nh + c
+        return a.cummax(dim=1).values[:, -last:]                            # [B, T, O] max over s <= t

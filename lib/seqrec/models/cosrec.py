@@ -131,18 +131,23 @@ def cumulative_topleft_mean(grid: torch.Tensor, last: int) -> torch.Tensor:
     return torch.matmul(weights, cells)                               # [B, T, C]
 
 
-class CosRecPlus(SequentialRecommender):
-    """CosRec+ (`CosRec2`): causal 2-D CNN over the item-pair grid, one output per position.
+class CosRec(SequentialRecommender):
+    """Baseline CosRec (the authors' `CosRec`): unpadded 3x3 convs, mean over the whole grid,
+    one output per window. CosRec+ (below) extends it. Windows need at least 2·len(block_dims)+1
+    items (each 3x3 conv trims 2 rows and columns).
 
-    Hyperparameters (authors' `CosRec2.yaml` names in brackets): emb_size e = 64, block_dims =
-    (128, 256), fc_dim = 128, act_fc = 'Tanh', dropout [dropout_rate] = 0.5 after tanh(fc1).
+    Hyperparameters (authors' `CosRec.yaml` / `CosRec2.yaml`, names in brackets): emb_size e = 64,
+    block_dims = (128, 256), fc_dim = 128, act_fc = 'Tanh', dropout [dropout_rate] = 0.5 after tanh(fc1).
     Variants: `padding_embedding` ('learned' = authors, 'zero'), `norm` ('batch' = authors,
     'cell', 'none'), `pairs` ('factorised' or 'materialised': same numbers), `channels_last`.
     """
 
-    name = "cosrec+"
-    scores_every_position = True
-    causal = True
+    name = "cosrec"
+    label = "CosRec"
+    chapter = "cosrec"
+    cost = 4
+    scores_every_position = False
+    causal = False                 # unpadded 3x3 convolutions (CnnBlock)
 
     def __init__(self, num_users: int, num_items: int, lookback: int, emb_size: int = 64,
                  block_dims=(128, 256), fc_dim: int = 128, act_fc: str = "Tanh",
@@ -179,8 +184,19 @@ class CosRecPlus(SequentialRecommender):
             out = block(out)
         return out
 
+    def shortest_window(self) -> int:
+        """Each unpadded 3x3 convolution trims 2 rows and columns of the grid."""
+        return 2 * len(self.cnn_blocks) + 1
+
+    def check_length(self, length: int) -> None:
+        super().check_length(length)
+        shortest = self.shortest_window()
+        if length < shortest:
+            raise ConfigError(f"{self.name} needs windows of at least {shortest} items (its unpadded "
+                              f"3x3 convolutions shrink the grid), got {length}; use a longer lookback")
+
     def pool(self, grid: torch.Tensor, last: int) -> torch.Tensor:
-        return cumulative_topleft_mean(grid, last)                     # [B, T, C]
+        return grid.mean(dim=(2, 3))[:, None]                          # [B, 1, C]
 
     def hidden_states(self, users: torch.Tensor, items: torch.Tensor, last: int) -> torch.Tensor:
         emb = self.in_item_embeddings(items)                           # [B, L, e]
@@ -193,21 +209,23 @@ class CosRecPlus(SequentialRecommender):
         return self.fc_out.weight, self.fc_out.bias[:, None]          # [N+1, fc+e], [N+1, 1]
 
 
-class CosRec(CosRecPlus):
-    """Baseline CosRec (the authors' `CosRec`): unpadded 3x3 convs, mean over the whole grid,
-    one output per window. Same parameters and hyperparameters as CosRec+. Windows need at
-    least 2·len(block_dims)+1 items (each 3x3 conv trims 2 rows and columns)."""
+class CosRecPlus(CosRec):
+    """CosRec+ (`CosRec2`): causal 2-D CNN over the item-pair grid, one output per position.
+    Everything else is CosRec's (same parameters and hyperparameters): the 3x3 convolutions are
+    padded causally (`CnnBlock(causal=True)`) and the mean over the grid becomes the cumulative
+    top-left mean, so `scores_every_position` turns every position into a target.
+    """
 
-    name = "cosrec"
-    scores_every_position = False
-    causal = False
+    name = "cosrec+"
+    label = "CosRec+"
+    chapter = "cosrec_plus"
+    cost = 8
+    original = "cosrec"
+    scores_every_position = True
+    causal = True
 
-    def check_length(self, length: int) -> None:
-        super().check_length(length)
-        shortest = 2 * len(self.cnn_blocks) + 1
-        if length < shortest:
-            raise ConfigError(f"cosrec needs windows of at least {shortest} items (its unpadded 3x3 "
-                              f"convolutions shrink the grid), got {length}; use a longer lookback")
+    def shortest_window(self) -> int:
+        return 1                                                       # the grid stays L x L
 
     def pool(self, grid: torch.Tensor, last: int) -> torch.Tensor:
-        return grid.mean(dim=(2, 3))[:, None]                          # [B, 1, C]
+        return cumulative_topleft_mean(grid, last)                     # [B, T, C]

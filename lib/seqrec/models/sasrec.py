@@ -25,6 +25,9 @@ class SASRec(SequentialRecommender):
     """Self-attentive sequential recommender; scores every position causally."""
 
     name = "sasrec"
+    label = "SASRec"
+    chapter = "sasrec"
+    cost = 1
     scores_every_position = True
 
     def __init__(self, num_users: int, num_items: int, lookback: int, emb_size: int = 64,

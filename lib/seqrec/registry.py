@@ -1,0 +1,26 @@
+"""Every model and floor the book knows, and every table of their names, derived from one place:
+the classes themselves (`name`, `label`, `chapter`, `cost`, `original` attributes of
+`seqrec.models` and `seqrec.baselines`). Add a model there and it appears everywhere.
+"""
+from __future__ import annotations
+
+from . import baselines, models
+from .data.registry import DATASETS
+
+CLASSES = {**models.CLASSES, **baselines.CLASSES}          # name -> class, models first
+MODELS = models.NAMES                                       # the five trained models
+BASELINES = baselines.NAMES                                 # the non-learned floors
+LABELS = {name: cls.label for name, cls in CLASSES.items()}           # "caser+" -> "Caser+"
+CHAPTERS = {name: cls.chapter for name, cls in CLASSES.items()}       # "caser+" -> "caser_plus"
+COST = {name: cls.cost for name, cls in CLASSES.items()}              # relative cell cost
+ORIGINAL_OF = {name: cls.original for name, cls in CLASSES.items() if cls.original}
+PLUS_OF = {original: plus for plus, original in ORIGINAL_OF.items()}  # "caser" -> "caser+"
+# the rows of the paper's Table 1 within a dataset: each original followed by its "+", then SASRec
+TABLE_ORDER = tuple(m for o in PLUS_OF for m in (o, PLUS_OF[o])) + tuple(
+    m for m in MODELS if m not in ORIGINAL_OF and m not in PLUS_OF)
+DATASET_LABELS = {name: spec.label for name, spec in DATASETS.items()}
+
+
+def label(name: str) -> str:
+    """The display name of a model, floor or dataset (the name itself when unknown)."""
+    return LABELS.get(name) or DATASET_LABELS.get(name) or name

@@ -1,0 +1,126 @@
+"""Tables, marks, claims and curves from run records (`seqrec.report`, `seqrec.claims`): a mark means
+"significantly better than", never just "different"."""
+import numpy as np
+
+from seqrec import report, stats
+
+
+def fake_record(model: str, ranks: list[int], dataset: str = "fs-nyc") -> dict:
+    """The parts of a run record that Table 1 reads: config and the per-user test ranks."""
+    return {"config": {"model": model, "dataset": dataset, "seed": 42, "amp": False},
+            "test_ranks": {"last": {"full": ranks}}}
+
+
+def test_compare_gives_the_direction_of_a_significant_difference():
+    rng = np.random.default_rng(0)
+    base = rng.random(300)
+    assert stats.compare(base + 0.1, base) == stats.BETTER
+    assert stats.compare(base - 0.1, base) == stats.WORSE
+    assert stats.compare(base, base) is None                               # tied: no evidence
+    noise = base + rng.normal(0, 0.001, 300)                               # differs, not shifted
+    assert stats.compare(noise, base) is None
+
+
+def _marks(recs) -> dict:
+    t = report.table1(recs, protocol="full").set_index(["model", "metric"])
+    return {m: tuple(bool(t.loc[(m, "NDCG@10"), c]) for c in
+                     ("dagger", "star", "dagger_worse", "star_worse"))
+            for m in ("caser+", "cosrec+")}
+
+
+def test_marks_on_better_worse_and_tied_constructed_runs():
+    rng = np.random.default_rng(1)
+    users = 400
+    strong = rng.integers(1, 4, users).tolist()          # ranks 1-3: NDCG@10 around 0.6
+    weak = rng.integers(30, 60, users).tolist()          # outside the top 20: NDCG@10 = 0
+    # Caser+ and CosRec+ far BELOW SASRec and their originals: significant, but worse
+    worse = [fake_record("sasrec", strong), fake_record("caser", strong),
+             fake_record("caser+", weak), fake_record("cosrec", strong),
+             fake_record("cosrec+", weak)]
+    assert _marks(worse) == {"caser+": (False, False, True, True),
+                             "cosrec+": (False, False, True, True)}
+    # far ABOVE: † and *
+    better = [fake_record("sasrec", weak), fake_record("caser", weak),
+              fake_record("caser+", strong), fake_record("cosrec", weak),
+              fake_record("cosrec+", strong)]
+    assert _marks(better) == {"caser+": (True, True, False, False),
+                              "cosrec+": (True, True, False, False)}
+    # the same ranks everywhere: no mark at all
+    tied = [fake_record(m, strong) for m in ("sasrec", "caser", "caser+", "cosrec", "cosrec+")]
+    assert _marks(tied) == {"caser+": (False,) * 4, "cosrec+": (False,) * 4}
+
+
+def test_rendered_cells_keep_better_and_worse_marks_apart():
+    assert report._cell(0.5, 1, True, True) == "<b>0.5000</b><sup>†*</sup>"
+    assert report._cell(0.1, 5, False, False, True, True) == "0.1000<sup>↓†↓*</sup>"
+    assert report._cell(0.3, 3, False, False) == "0.3000"
+
+
+def test_every_label_names_the_training_precision():
+    rec = {"config": {"profile": "cpu-paper", "dataset": "fs-nyc", "lookback": 20, "amp": True},
+           "data": {"source": "/x/nyc_stan_checkins.tsv"}, "environment": {},
+           "last": {"epoch": 2000}}
+    assert report.record_label(rec).endswith("2000 epochs, CPU, bf16 autocast")
+    rec["config"]["amp"] = False
+    assert report.record_label(rec).endswith("CPU, fp32")
+
+
+# ------------------------------------------------------------------------------ long runs, claims
+def full_record(model, dataset, ranks, curve, profile="cpu-paper", epochs=None):
+    """A record as `training.fit` writes it, with a test NDCG@10 curve (protocol full)."""
+    history = [{"epoch": e, "test": {"full": {"NDCG@10": v}}} for e, v in curve]
+    return {"config": {"model": model, "dataset": dataset, "seed": 42, "profile": profile,
+                       "lookback": 20, "amp": True, "variant": "", "eval_protocols": ["full"]},
+            "data": {"source": "/x/copy.tsv", "users": len(ranks), "items": 100,
+                     "interactions": 10 * len(ranks)},
+            "environment": {}, "history": history, "timings": {"train_seconds": 60.0},
+            "best": {"epoch": epochs or curve[-1][0]},
+            "last": {"epoch": epochs or curve[-1][0]}, "test_ranks": {"last": {"full": ranks}}}
+
+
+def test_the_longest_committed_runs_win_per_dataset(tmp_path):
+    from seqrec.results import write_json_atomic
+    strong = [1] * 50
+    for profile, dataset, model in (("paper", "ml-1m", "sasrec"), ("cpu-paper", "ml-1m", "caser"),
+                                    ("cpu-paper", "fs-nyc", "caser"), ("ci", "fs-nyc", "sasrec")):
+        write_json_atomic(tmp_path / profile / dataset / model / "seed42" / "record.json",
+                          full_record(model, dataset, strong, [(10, 0.1)], profile))
+    long = report.long_runs(tmp_path)
+    assert {ds: prof for ds, (prof, _) in long.items()} == {"ml-1m": "paper", "fs-nyc": "cpu-paper"}
+    assert [r["config"]["model"] for r in long["ml-1m"][1]] == ["sasrec"]
+    assert report.long_run_of(tmp_path, "caser", "fs-nyc")["config"]["profile"] == "cpu-paper"
+    assert report.long_run_of(tmp_path, "cosrec") is None
+
+
+def test_claims_say_where_the_papers_direction_holds():
+    from seqrec import claims
+    rng = np.random.default_rng(2)
+    strong, weak = rng.integers(1, 4, 300).tolist(), rng.integers(30, 60, 300).tolist()
+    rising, flat = [(e, 0.001 * e) for e in range(0, 110, 10)], [(e, 0.05) for e in range(0, 110, 10)]
+    recs = [full_record("caser", "fs-nyc", weak, flat), full_record("caser+", "fs-nyc", strong, rising),
+            full_record("cosrec", "fs-nyc", strong, flat), full_record("cosrec+", "fs-nyc", weak, flat),
+            full_record("sasrec", "fs-nyc", strong, flat)]
+    got = claims.claims(recs, protocol="full").set_index("claim")["verdict"].to_dict()
+    # paper on FS-NYC: Caser+ > Caser, CosRec+ < CosRec (NDCG@10), Caser+ < SASRec, CosRec+ > SASRec
+    assert got == {"Caser+ vs Caser": "holds", "CosRec+ vs CosRec": "holds",
+                   "Caser+ vs SASRec": "no significant difference",   # the same ranks
+                   "CosRec+ vs SASRec": "does not hold"}
+    along = claims.curve_claims(recs, "full").set_index("claim")
+    # rising 0.001 * epoch crosses the flat 0.05 after epoch 50: above at 60..100 of 10..100
+    assert along.loc["Caser+ above Caser at every epoch", "share of epochs"] == 0.5
+    assert along.loc["CosRec+ above CosRec at every epoch", "verdict"] == "does not hold"
+
+
+def test_a_floor_far_above_the_curves_is_named_not_drawn():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    recs = [full_record("caser", "fs-nyc", [5] * 10, [(10, 0.01), (20, 0.02)]),
+            full_record("repeat", "fs-nyc", [1] * 10, [(0, 0.4)]),
+            full_record("pop", "fs-nyc", [9] * 10, [(0, 0.015)])]
+    fig, ax = plt.subplots()
+    report.plot_curves(recs, ["caser"], "fs-nyc", ax, protocol="full")
+    labels = ax.get_legend_handles_labels()[1]
+    assert "Repeat = 0.400 (off the scale)" in labels and "Pop" in labels
+    assert ax.get_ylim()[1] < 0.1                    # the curves keep the scale
+    plt.close(fig)
