@@ -4,24 +4,30 @@
 
 One training step = forward + BCE on 1 positive and 1 negative per scored position + backward +
 Adam, on ONE random batch shared by every implementation of a model (same sizes, same inputs).
+Ours is the library's own step (`seqrec.steps.TrainStep` with `training.make_optimizer`, as
+`training.fit` builds it); the authors' classes get the step their loop takes (BCE with logits,
+plain Adam).
 Reported: the median step time over `--reps` steps after warm-up, and the peak memory: on CUDA
 `torch.cuda.max_memory_allocated`; on CPU each measurement runs in its own process and reports
 the process's peak resident set (ru_maxrss) and that peak minus the resident set just before the
 first step (model, optimizer and batch already built), i.e. what the steps added.
 
-Settings: `paper` (ML-1M sizes U = 6040, N = 3416, L = 100, e = 64, batch 128) and `cpu` (L = 50,
-batch 32); `--quick`: L = 20, batch 8. On CPU the CosRec models (theirs and ours) run at batch 8 in
+Settings: `paper` (ML-1M sizes U = 6040, N = 3416, and the `paper` profile's L = 100, batch 128)
+and `cpu` (L = 50, batch 32); `--quick`: L = 20, batch 8. On CPU the CosRec models (theirs and ours) run at batch 8 in
 the `paper` setting (theirs takes ~110 s per step at batch 128 on 2 cores); the output says so.
 
-The authors' classes come from tests/oracle.py (PyPI easy-lightning==1.0.4, downloaded once);
+The authors' classes come from `rebuild.authors` (PyPI easy-lightning==1.0.4, downloaded once);
 without it only our rows are measured. `--variants` adds our alternative code paths: Caser's
 horizontal bank computed per height / dense / FFT, CosRec's materialised pair tensor (the naive
-construction) and CosRec+ without channels-last. `--bf16` adds our models under bf16 autocast (CUDA).
+construction) and CosRec+ without channels-last. `--bf16` adds our models under bf16 autocast.
+
+`--loop` times our whole training epoch (`training.train_epoch`) and one evaluation, per model,
+execution mode and training precision (`--loop-amp off on`: fp32 and bf16 autocast in ONE run,
+so their ratio is measured under the same conditions), on ML-1M or `--loop-dataset fs-nyc`.
 """
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import platform
 import resource
@@ -33,10 +39,16 @@ from pathlib import Path
 
 import torch
 
+from seqrec import data as D
 from seqrec import models
+from seqrec import training as T
 
+from . import profiles
+
+PAPER = T.TrainConfig.from_dict({k: v for k, v in profiles.load("paper").raw["train"].items()
+                                 if k in T.TrainConfig.__dataclass_fields__})
 SETTINGS = {
-    "paper": dict(num_users=6040, num_items=3416, lookback=100, batch=128),
+    "paper": dict(num_users=6040, num_items=3416, lookback=PAPER.lookback, batch=PAPER.batch_size),
     "cpu": dict(num_users=6040, num_items=3416, lookback=50, batch=32),
     "quick": dict(num_users=6040, num_items=3416, lookback=20, batch=8),
 }
@@ -52,14 +64,9 @@ VARIANTS = {
 
 # ------------------------------------------------------------------------------------ pieces
 def load_oracle():
-    """tests/oracle.py as a module, or None when it is not there or cannot get the wheel."""
-    path = Path(__file__).resolve().parents[1] / "tests" / "oracle.py"
-    if not path.is_file():
-        return None
-    spec = importlib.util.spec_from_file_location("seqrec_oracle", path)
-    oracle = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(oracle)
-    return oracle if oracle.skip_reason() is None else None
+    """`rebuild.authors`, or None when it cannot get the authors' wheel."""
+    from . import authors
+    return authors if authors.skip_reason() is None else None
 
 
 def batch_size(name: str, setting: str, device: str) -> int:
@@ -92,12 +99,6 @@ def build(name: str, impl: str, setting: str, device: str, variant: dict):
     return model.to(device).train()
 
 
-def scores_of(model, impl: str, name: str, users, items, candidates):
-    if impl == "ours":
-        return model(users, items, candidates)
-    if name == "sasrec":                                           # their argument orders
-        return model(items, candidates)
-    return model(items, candidates, users)
 
 
 def sync(device: str) -> None:
@@ -116,18 +117,26 @@ def measure(spec: dict) -> dict:
     name, impl, setting, device = spec["name"], spec["impl"], spec["setting"], spec["device"]
     variant, reps, warmup, bf16 = spec.get("variant", {}), spec["reps"], spec["warmup"], spec.get("bf16")
     model = build(name, impl, setting, device, variant)
-    optimizer = torch.optim.Adam(model.parameters())
     users, items, candidates, relevance = make_batch(name, setting, device)
-    loss_fn = torch.nn.BCEWithLogitsLoss()
+    if impl == "ours":                          # the library's step, as `training.fit` builds it
+        dev = torch.device(device)
+        cfg = T.TrainConfig(model=name, device=device, amp="on" if bf16 else "off")
+        T.use_fast_kernels(dev)
+        train_step = T.make_step(model, T.make_optimizer(model, cfg, dev), cfg, dev, bool(bf16))
 
-    def step():
-        optimizer.zero_grad(set_to_none=True)
-        with torch.autocast(device.split(":")[0], dtype=torch.bfloat16, enabled=bool(bf16)):
-            scores = scores_of(model, impl, name, users, items, candidates)
-        loss = loss_fn(scores.float(), relevance)
-        loss.backward()
-        optimizer.step()
-        return loss
+        def step():
+            return train_step(users, items, candidates[..., 0], candidates[..., 1])
+    else:                                       # the authors' loop: BCE with logits, plain Adam
+        from .authors import authors_scores
+        optimizer = torch.optim.Adam(model.parameters())
+        loss_fn = torch.nn.BCEWithLogitsLoss()
+
+        def step():
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_fn(authors_scores(model, name, users, items, candidates), relevance)
+            loss.backward()
+            optimizer.step()
+            return loss
 
     before = rss_mb()
     if device.startswith("cuda"):
@@ -177,7 +186,7 @@ def plan(args, have_authors: bool) -> list[dict]:
                 rows.insert(0, ("authors", {}, False))
             if args.variants:
                 rows += [("ours", v, False) for v in VARIANTS[name]]
-            if args.bf16 and cuda:
+            if args.bf16:
                 rows.append(("ours", {}, True))
             for impl, variant, bf16 in rows:
                 specs.append(dict(name=name, impl=impl, variant=variant, bf16=bf16,
@@ -208,19 +217,22 @@ def table(results: list[dict]) -> str:
 
 
 def environment(device: str) -> dict:
-    env = dict(torch=torch.__version__, python=platform.python_version(), device=device,
-               threads=torch.get_num_threads(), machine=platform.machine())
+    """`seqrec.results.environment` plus the switches a benchmark reader needs."""
+    from seqrec.results import environment as run_environment
+    env = dict(run_environment(device), device=device, threads=torch.get_num_threads(),
+               machine=platform.machine(), cpu_native_bf16=T.cpu_has_native_bf16())
     if device.startswith("cuda"):
-        env.update(gpu=torch.cuda.get_device_name(), cudnn_allow_tf32=torch.backends.cudnn.allow_tf32,
+        env.update(cudnn_allow_tf32=torch.backends.cudnn.allow_tf32,
                    matmul_allow_tf32=torch.backends.cuda.matmul.allow_tf32,
                    cudnn_benchmark=torch.backends.cudnn.benchmark)
     return env
 
 
 # ------------------------------------------------------------------------------------ our loop
-PAPER_GRID_USERS = {"ml-1m": 6040, "fs-tky": 2293, "fs-nyc": 1083}   # users per dataset
-PAPER_EPOCHS, PAPER_EVAL_EVERY, PAPER_LOOKBACK = 2000, 5, 100
-PAPER_PROTOCOLS = ["full", "sampled", "easyrec-n"]                  # as the `paper` profile
+# the `paper` profile's grid: its datasets (users after the paper's filter) and settings
+PAPER_GRID_USERS = {d: D.DATASETS[d].expected_raw["users"] for d in profiles.load("paper").raw["datasets"]}
+PAPER_EPOCHS, PAPER_EVAL_EVERY, PAPER_LOOKBACK = PAPER.epochs, PAPER.eval_every, PAPER.lookback
+PAPER_PROTOCOLS = PAPER.eval_protocols
 
 
 LOOP_MODES = {                       # how the training step executes (TrainConfig switches)
@@ -244,65 +256,66 @@ def grid_hours(epoch_s: float, eval_s: float, users: int) -> float:
 
 def loop_timings(data_file: str | None, device: str, names, lookback: int = 100,
                  epochs: int = 2, modes=("eager",), rows: list | None = None,
-                 on_row=None) -> list[dict]:
+                 on_row=None, amps=("auto",), dataset: str = "ml-1m") -> list[dict]:
     """End-to-end epoch time of our training loop (window and negative sampling included) in each
-    execution mode, the time of one evaluation of every user under the `paper` profile's protocols
-    (median of two after a warm-up), on ML-1M (`data_file`: a local copy; else the canonical
-    download), and the projected `paper` grid on this device."""
-    from seqrec import data as D
-    from seqrec import training as T
+    execution mode and training precision (`amps`: TrainConfig.amp values), the time of one
+    evaluation of every user under the `paper` profile's protocols (median of two after a
+    warm-up), on `dataset` (`data_file`: a local copy; else the canonical download), and on ML-1M
+    the projected `paper` grid on this device."""
     from seqrec.evaluation import evaluate
-    ds = D.load("ml-1m", file=data_file).to(device)
+    ds = D.load(dataset, file=data_file).to(device)
     out = [] if rows is None else rows
-    for name in names:
-        for mode in modes:
-            cfg = T.TrainConfig(model=name, dataset="ml-1m", lookback=lookback, epochs=epochs,
-                                device=device, **LOOP_MODES[mode])
-            torch.manual_seed(0)
-            model = models.create(name, ds.num_users, ds.num_items, lookback).to(device)
-            dev = torch.device(device)
-            amp = cfg.use_amp(dev)
-            T.use_fast_kernels(dev)                                   # as `training.fit`
-            try:
-                optimizer = T.make_optimizer(model, cfg, dev)
-                step = T.make_step(model, optimizer, cfg, dev, amp)
-                gen = torch.Generator(device=device).manual_seed(0)
-                times = []
-                for _ in range(epochs + 1):                           # the first is a warm-up
-                    sync(device)
-                    t0 = time.perf_counter()
-                    T.train_epoch(model, step, ds, cfg, gen)
-                    sync(device)
-                    times.append(time.perf_counter() - t0)
-            except Exception as e:                                    # record, go on with the rest
-                out.append({"model": name, "mode": mode, "device": device, "error": repr(e)[:300]})
-                if on_row:
-                    on_row()
-                print(f"loop {name} [{mode}]: error {e!r}", flush=True)
-                continue
-            eval_times = []
-            for _ in range(3):                                        # the first is a warm-up
+    for name, mode, amp_setting in [(n, m, a) for n in names for m in modes for a in amps]:
+        cfg = T.TrainConfig(model=name, dataset=dataset, lookback=lookback, epochs=epochs,
+                            device=device, amp=amp_setting, **LOOP_MODES[mode])
+        torch.manual_seed(0)
+        model = models.create(name, ds.num_users, ds.num_items, lookback).to(device)
+        dev = torch.device(device)
+        amp = cfg.use_amp(dev)
+        T.use_fast_kernels(dev)                                   # as `training.fit`
+        try:
+            optimizer = T.make_optimizer(model, cfg, dev)
+            step = T.make_step(model, optimizer, cfg, dev, amp)
+            gen = torch.Generator(device=device).manual_seed(0)
+            times = []
+            for _ in range(epochs + 1):                           # the first is a warm-up
                 sync(device)
                 t0 = time.perf_counter()
-                evaluate(model, ds, "test", PAPER_PROTOCOLS, lookback, batch_size=1024)
+                T.train_epoch(model, step, ds, cfg, gen)
                 sync(device)
-                eval_times.append(time.perf_counter() - t0)
-            eval_s = statistics.median(eval_times[1:])
-            epoch_s = statistics.median(times[1:])
-            # the projection only means the paper grid at the paper's window length
-            grid = grid_hours(epoch_s, eval_s, ds.num_users) if lookback == PAPER_LOOKBACK else None
+                times.append(time.perf_counter() - t0)
+        except Exception as e:                                    # record, go on with the rest
             out.append({"model": name, "mode": mode, "device": device, "amp_bf16": amp,
-                        "first_epoch_s": round(times[0], 2), "lookback": lookback,
-                        "steps_per_epoch": -(-ds.num_users // cfg.batch_size),
-                        "epoch_s": round(epoch_s, 4), "eval_all_users_s": round(eval_s, 4),
-                        "projected_paper_grid_hours": None if grid is None else round(grid, 3)})
+                        "lookback": lookback, "error": repr(e)[:300]})
             if on_row:
                 on_row()
-            projection = (f"paper grid (3 datasets x {PAPER_EPOCHS} epochs, eval every "
-                          f"{PAPER_EVAL_EVERY}) ~ {grid:.2f} h" if grid is not None
-                          else f"no paper-grid projection at L = {lookback}")
-            print(f"loop {name} [{mode}]: epoch {epoch_s:.3f} s, evaluation of {ds.num_users} users "
-                  f"({', '.join(PAPER_PROTOCOLS)}) {eval_s:.3f} s, {projection}", flush=True)
+            print(f"loop {name} [{mode}]: error {e!r}", flush=True)
+            continue
+        eval_times = []
+        for _ in range(3):                                        # the first is a warm-up
+            sync(device)
+            t0 = time.perf_counter()
+            evaluate(model, ds, "test", PAPER_PROTOCOLS, lookback, batch_size=1024)
+            sync(device)
+            eval_times.append(time.perf_counter() - t0)
+        eval_s = statistics.median(eval_times[1:])
+        epoch_s = statistics.median(times[1:])
+        # the projection only means the paper grid at the paper's window length
+        grid = (grid_hours(epoch_s, eval_s, ds.num_users)
+                if lookback == PAPER_LOOKBACK and dataset == "ml-1m" else None)
+        out.append({"model": name, "mode": mode, "device": device, "amp_bf16": amp,
+                    "dataset": dataset,
+                    "first_epoch_s": round(times[0], 2), "lookback": lookback,
+                    "steps_per_epoch": -(-ds.num_users // cfg.batch_size),
+                    "epoch_s": round(epoch_s, 4), "eval_all_users_s": round(eval_s, 4),
+                    "projected_paper_grid_hours": None if grid is None else round(grid, 3)})
+        if on_row:
+            on_row()
+        projection = (f"paper grid (3 datasets x {PAPER_EPOCHS} epochs, eval every "
+                      f"{PAPER_EVAL_EVERY}) ~ {grid:.2f} h" if grid is not None
+                      else f"no paper-grid projection at L = {lookback}")
+        print(f"loop {name} [{mode}, {'bf16' if amp else 'fp32'}, L={lookback}]: epoch {epoch_s:.3f} s, evaluation of {ds.num_users} users "
+              f"({', '.join(PAPER_PROTOCOLS)}) {eval_s:.3f} s, {projection}", flush=True)
     return out
 
 
@@ -313,7 +326,7 @@ def main(argv=None) -> int:
     p.add_argument("--settings", nargs="+", default=["paper", "cpu"], choices=list(SETTINGS))
     p.add_argument("--models", nargs="+", default=list(models.NAMES), choices=list(models.NAMES))
     p.add_argument("--variants", action="store_true", help="also our alternative code paths")
-    p.add_argument("--bf16", action="store_true", help="also ours under bf16 autocast (CUDA)")
+    p.add_argument("--bf16", action="store_true", help="also ours under bf16 autocast")
     p.add_argument("--no-authors", action="store_true", help="only our implementation")
     p.add_argument("--reps", type=int, default=0, help="timed steps (default 5 CUDA, 3 CPU)")
     p.add_argument("--out", type=Path, default=None, help="write all results as JSON here")
@@ -321,7 +334,11 @@ def main(argv=None) -> int:
                    help="also time our whole training epoch and evaluation on ML-1M")
     p.add_argument("--loop-only", action="store_true", help="only the --loop measurements")
     p.add_argument("--ml1m-file", help="local ML-1M interactions file for --loop (default: download)")
-    p.add_argument("--loop-lookback", type=int, default=100)
+    p.add_argument("--loop-dataset", default="ml-1m", help="dataset of the --loop measurements")
+    p.add_argument("--loop-file", help="local interactions file of --loop-dataset")
+    p.add_argument("--loop-lookback", type=int, nargs="+", default=[PAPER_LOOKBACK])
+    p.add_argument("--loop-amp", nargs="+", default=["auto"], choices=["auto", "on", "off"],
+                   help="training precisions of the --loop measurements (off = fp32, on = bf16)")
     p.add_argument("--loop-modes", nargs="+", default=["eager"], choices=list(LOOP_MODES),
                    help="execution modes of the --loop measurements (graphs and reduce-overhead "
                         "need CUDA)")
@@ -334,7 +351,7 @@ def main(argv=None) -> int:
         return 0
     have_authors = not args.no_authors and load_oracle() is not None
     if not have_authors and not args.no_authors:
-        print("authors' classes unavailable (tests/oracle.py could not get easy-lightning==1.0.4): "
+        print("authors' classes unavailable (rebuild.authors could not get easy-lightning==1.0.4): "
               "measuring ours only", flush=True)
     if args.device == "cpu" and "paper" in (["quick"] if args.quick else args.settings):
         print(f"note: on CPU, CosRec and CosRec+ (theirs and ours) use batch {CPU_COSREC_BATCH} in "
@@ -347,8 +364,10 @@ def main(argv=None) -> int:
                                                 results=results, loop=loop), indent=1))
     if args.loop or args.loop_only:
         epochs = args.loop_epochs or (2 if args.device.startswith("cuda") else 1)
-        loop_timings(args.ml1m_file, args.device, args.models, args.loop_lookback,
-                     epochs=epochs, modes=args.loop_modes, rows=loop, on_row=save)
+        for lookback in args.loop_lookback:
+            loop_timings(args.loop_file or args.ml1m_file, args.device, args.models, lookback,
+                         epochs=epochs, modes=args.loop_modes, rows=loop, on_row=save,
+                         amps=args.loop_amp, dataset=args.loop_dataset)
     for spec in ([] if args.loop_only else plan(args, have_authors)):
         r = measure(spec) if args.device.startswith("cuda") else measure_isolated(spec)
         results.append(r)

@@ -3,15 +3,15 @@
 The cell's training configuration (`train_config`: TrainConfig field names, as the profile
 resolved them) travels unchanged: papermill injects it into the chapter as its `config`
 parameter, the direct engine hands it to `training.run` itself. Its identity is the training
-config's (`TrainConfig.identity`), which every run record carries, so the state of a cell is read
-from its record alone.
+config's (`TrainConfig.identity`), which every run record and status file carries, so the state
+of a cell is read from its run folder (`record.json`, `status.json`), never from a log.
 """
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from seqrec.results import COMPLETE, PAUSED, RECORD_NAME, read_record, status
+from seqrec.results import PAUSED, RECORD_NAME, STATUS_NAME, read_record, status
 from seqrec.training import CHECKPOINT_NAME, TrainConfig
 
 from .profiles import ROOT, Cell, Profile
@@ -50,15 +50,17 @@ def parameters(profile: Profile, cell: Cell, deadline: float | None = None) -> d
 
 
 def state(profile: Profile, cell: Cell) -> str:
-    """From the cell's run record: 'done' (complete, this config), 'paused' (stopped at a time
-    budget, or a checkpoint without record), 'failed' (the record or the runner says so),
-    'stale' (a record of another config), or 'missing'."""
+    """From the cell's run folder: 'done' (a record of this config), 'stale' (a record of another
+    config), 'paused' / 'failed' (the run's status file says so; or a checkpoint without either),
+    'failed' (the process died before writing anything: the runner's note), or 'missing'."""
     run_dir = profile.run_dir(cell)
     if (run_dir / RECORD_NAME).exists():
         rec = read_record(run_dir / RECORD_NAME)
-        if rec.get("config_hash") != cell_hash(cell):
-            return "stale"
-        return {COMPLETE: "done", PAUSED: "paused"}.get(status(rec), "failed")
+        return "done" if rec.get("config_hash") == cell_hash(cell) else "stale"
+    if (run_dir / STATUS_NAME).exists():
+        note = read_record(run_dir / STATUS_NAME)
+        if note.get("config_hash") == cell_hash(cell):
+            return "paused" if status(note) == PAUSED else "failed"
     if read_meta(profile, cell).get("status") == "failed":
         return "failed"
     if (run_dir / CHECKPOINT_NAME).exists():

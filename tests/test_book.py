@@ -90,7 +90,8 @@ def test_results_page_shows_table1_for_each_dataset_with_runs(built, browser):
     page.goto((HTML / "book" / "results.html").as_uri(), wait_until="load")
     tables = page.evaluate("""() => [...document.querySelectorAll('table.table1')].map(t => t.innerText)""")
     assert len(tables) >= 2                                        # ours and the paper's
-    ours = tables[0]
+    # the profile's own runs (the long committed runs, if any, come first in their own section)
+    ours = page.evaluate("""() => document.querySelector('.profile-runs table.table1').innerText""")
     for dataset in ("FS-NYC", "ML-1M"):                             # the ci profile's datasets
         assert dataset in ours
     for model in ("SASRec", "Caser", "Caser+", "CosRec", "CosRec+", "Pop", "Repeat"):
@@ -137,3 +138,19 @@ def test_code_and_tables_are_not_cut_off_at_1280_px(built, browser):
         problems += [f"{name}: {p}" for p in page.evaluate(CLIPPED_JS, MAX_FITTING_LINE)]
     page.close()
     assert not problems, "\n".join(problems[:20])
+
+
+def test_results_page_shows_the_committed_long_runs_first(built, browser):
+    """`make book` shows the records committed under results/ without retraining them: their
+    Table 1 (in its own section, before the profile's) and the claims checked on them."""
+    committed = sorted((ROOT / "results").glob("*/*/*/seed*/record.json"))
+    if not committed:
+        pytest.skip("no long runs committed under results/")
+    page = browser.new_page()
+    page.goto((HTML / "book" / "results.html").as_uri(), wait_until="load")
+    order = page.evaluate("""() => [...document.querySelectorAll('.long-runs, .profile-runs')]
+                                   .map(e => e.className)""")
+    assert order and order[0] == "long-runs" and "profile-runs" in order
+    text = page.inner_text("main")
+    assert "cpu-paper" in text or "paper-copies" in text or "profile paper" in text
+    assert "Caser+ vs Caser" in text                             # a row of the claims table

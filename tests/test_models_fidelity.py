@@ -1,4 +1,4 @@
-"""Our five models against the authors' own classes (PyPI easy-lightning==1.0.4, see oracle.py).
+"""Our five models against the authors' own classes (PyPI easy-lightning==1.0.4, see rebuild/authors.py).
 
 Same sizes and the paper's default hyperparameters (e = 64, 16+16 Caser filters, CosRec blocks
 [128, 256], fc 128, SASRec 1 block / 1 head) at a small U, N and L; the authors' weights are copied
@@ -8,7 +8,7 @@ into ours 1:1 (`load_authors_state_dict`). Scores must agree to 1e-5 in eval mod
 import pytest
 import torch
 
-import oracle
+from rebuild import authors as oracle
 from seqrec import models
 
 U, N, L, B, K = 7, 30, 12, 4, 5

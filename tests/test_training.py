@@ -128,3 +128,37 @@ def test_full_cross_entropy_trains_every_model_kind(tiny_data):
     every = s.score_positions(users, items, 3)                       # [2, 3, 10]
     assert every.shape == (2, 3, 10)
     assert torch.allclose(every, s(users, items, torch.arange(10).expand(2, 3, 10)), atol=1e-5)
+
+
+def test_an_unfinished_run_says_why_in_its_status_file(tiny_data, tmp_path):
+    """Paused at the budget or failed on a bad loss: status.json, never a record; the record
+    replaces it when the run completes."""
+    from seqrec.results import STATUS_NAME
+    cfg = TrainConfig.from_dict(BASE)
+    with pytest.raises(BudgetExhausted):
+        fit(_model(tiny_data), tiny_data, BASE, run_dir=tmp_path, progress=False,
+            deadline=time.time() - 1)
+    note = read_record(tmp_path / STATUS_NAME)
+    assert note["status"] == "paused" and note["epoch"] == 1 and note["config_hash"] == cfg.identity()
+    rec = fit(_model(tiny_data), tiny_data, BASE, run_dir=tmp_path, resume=True, progress=False)
+    assert rec["status"] == "complete" and not (tmp_path / STATUS_NAME).exists()
+
+
+def test_a_short_bf16_run_trains_like_fp32():
+    """amp='on' (bf16 autocast in training, fp32 evaluation): the loss falls and the metrics clear
+    the popularity floor wherever fp32's do, for an attention model and a causal CNN."""
+    from seqrec import data, training
+    ds = data.load("synthetic", num_users=150, num_items=60, min_len=12, max_len=30, seed=0)
+    common = dict(dataset="synthetic", lookback=10, epochs=6, eval_every=6, batch_size=32, lr=3e-3,
+                  eval_protocols=["full"], device="cpu")
+    pop = training.run(dict(common, model="pop", epochs=0), ds, progress=False)
+    floor = pop["last"]["test"]["full"]["NDCG@10"]
+    for name in ("sasrec", "caser+"):
+        runs = {amp: training.run(dict(common, model=name, amp=amp), ds, progress=False)
+                for amp in ("off", "on")}
+        assert runs["on"]["config"]["amp"] is True and runs["off"]["config"]["amp"] is False
+        for amp, rec in runs.items():
+            losses = [h["loss"] for h in rec["history"] if h["loss"] is not None]
+            assert losses[-1] < losses[0], (name, amp, losses)
+        assert runs["off"]["last"]["test"]["full"]["NDCG@10"] > floor, name   # fp32 clears it here
+        assert runs["on"]["last"]["test"]["full"]["NDCG@10"] > floor, name

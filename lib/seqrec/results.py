@@ -1,12 +1,15 @@
 """Run records: one JSON file per run (model x dataset x seed x profile), written atomically.
 
-A record holds its `status` ("complete"; "paused" at a time budget, "failed" on a bad loss: then
-only the config, the epoch reached and the reason), the resolved config (with its `variant` and
+A record (`record.json`, written when a run completes) holds its `status` ("complete"), the
+resolved config (with its `variant` and
 `profile` labels), code version, environment, timings, per-epoch history, test metrics at the
 best-validation epoch and at the last epoch, and the per-user test ranks behind them (per-user
 metrics follow from ranks: `seqrec.metrics.per_user`).
 
-The folder layout of runs has one home, `run_dir`: ROOT/DATASET/MODEL[~VARIANT]/seedSEED.
+An unfinished run leaves `status.json` beside its checkpoint instead: "paused" at a time budget or
+"failed" on a bad loss, with its config hash, the epoch reached and the reason. The grid runner
+reads the two files, never logs. The folder layout of runs has one home, `run_dir`:
+ROOT/DATASET/MODEL[~VARIANT]/seedSEED.
 """
 from __future__ import annotations
 
@@ -19,7 +22,8 @@ import tempfile
 from pathlib import Path
 
 RECORD_NAME = "record.json"
-COMPLETE, PAUSED, FAILED = "complete", "paused", "failed"     # a record's status
+STATUS_NAME = "status.json"                                   # an unfinished run's status
+COMPLETE, PAUSED, FAILED = "complete", "paused", "failed"
 
 
 def run_key(dataset: str, model: str, seed: int, variant: str = "") -> str:
@@ -33,7 +37,7 @@ def run_dir(root, dataset: str, model: str, seed: int, variant: str = "") -> Pat
 
 
 def status(record: dict) -> str:
-    """A record's status; records written before records had one are complete."""
+    """The status in a record or status file; records written before they had one are complete."""
     return record.get("status", COMPLETE)
 
 
@@ -70,10 +74,8 @@ def read_record(path) -> dict:
         return json.load(f)
 
 
-def find_records(root, complete_only: bool = True) -> list[Path]:
-    """Paths of the records under `root` (by default the complete ones only)."""
-    paths = sorted(Path(root).rglob(RECORD_NAME))
-    return [p for p in paths if not complete_only or status(read_record(p)) == COMPLETE]
+def find_records(root) -> list[Path]:
+    return sorted(Path(root).rglob(RECORD_NAME))
 
 
 def code_version() -> str:

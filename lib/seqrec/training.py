@@ -29,8 +29,8 @@ import torch
 from . import metrics as M
 from .errors import ConfigError, TrainingError, SeqrecError
 from .evaluation import check_protocols, evaluate
-from .results import (COMPLETE, FAILED, PAUSED, RECORD_NAME, code_version, config_hash,
-                      environment, read_record, status, write_json_atomic)
+from .results import (COMPLETE, FAILED, PAUSED, RECORD_NAME, STATUS_NAME, code_version,
+                      config_hash, environment, read_record, status, write_json_atomic)
 from .sampling import sample_negatives, training_windows
 from .sequences import SequenceData
 from .steps import GraphedTrainStep, TrainStep
@@ -360,16 +360,17 @@ def fit(model, data: SequenceData, config: TrainConfig | dict, run_dir=None, res
     if run_dir:
         write_json_atomic(run_dir / RECORD_NAME, record)
         ckpt.unlink(missing_ok=True)              # the record is the product; checkpoints are large
+        (run_dir / STATUS_NAME).unlink(missing_ok=True)
     return record
 
 
 def _write_status(run_dir, what: str, resolved: dict, cfg_hash: str, state: _State,
                   message: str) -> None:
-    """A record of an unfinished run ('paused' or 'failed'): its config, how far it got and why,
-    so that the grid runner reads the outcome from the record, not from logs. A complete record
-    replaces it when the run finishes."""
+    """The status file of an unfinished run ('paused' or 'failed'): its config, how far it got
+    and why, so that the grid runner reads the outcome from the run folder, not from logs. The
+    record replaces it when the run completes."""
     if run_dir:
-        write_json_atomic(Path(run_dir) / RECORD_NAME,
+        write_json_atomic(Path(run_dir) / STATUS_NAME,
                           {"schema": 1, "status": what, "config": resolved, "config_hash": cfg_hash,
                            "epoch": state.epoch, "message": message, "history": state.history})
 

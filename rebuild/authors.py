@@ -1,4 +1,4 @@
-"""The authors' own model classes, as a test oracle.
+"""The authors' own model classes: the oracle of the fidelity tests and the benchmark's reference.
 
 PyPI `easy-lightning==1.0.4` ships the authors' model files
 `easy_lightning/easy_rec/model/sequential/{Caser,CosRec,SASRec}.py`, which import only torch. We
