@@ -66,15 +66,14 @@ def load(name: str, file=None, columns=None, cache_dir=None, filter: str = "pape
     if synthetic_kwargs:
         raise ConfigError(f"arguments {sorted(synthetic_kwargs)} only apply to the synthetic "
                           f"dataset, not {name!r}")
-    if isinstance(file, str):
-        file = _expand_path(file)
     df = read_raw(spec, file, columns, cache_dir)
     return preprocess(df, spec.name, filter, min_item_rows, min_user_rows)
 
 
 def read_raw(spec: DatasetSpec | str, file=None, columns=None, cache=None):
     """The raw interactions (user, item, time) of a dataset, before any filter: from `file`, or
-    from the verified cached canonical archive (downloaded if needed)."""
+    from the verified cached canonical archive (downloaded if needed). `~` and environment
+    variables in `file` are expanded."""
     spec = get_spec(spec) if isinstance(spec, str) else spec
     if file is None:
         archive = fetch(spec, cache)
@@ -82,7 +81,7 @@ def read_raw(spec: DatasetSpec | str, file=None, columns=None, cache=None):
         df = read_interactions(archive, columns, member=spec.member)
         df.attrs["url"] = archive_url(spec)
         return df
-    path = Path(file).expanduser()
+    path = Path(_expand_path(str(file)))
     if not path.is_file():
         raise DataError(f"{spec.name}: file {path} not found; fix the path, or load without a "
                         f"file to download the canonical archive, or {manual_steps(spec, cache)}")
