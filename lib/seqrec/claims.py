@@ -6,9 +6,9 @@ from __future__ import annotations
 import pandas as pd
 
 from . import stats
-from .paper import TABLE_METRICS, paper_table
+from .paper import paper_table
 from .registry import DATASET_LABELS, LABELS, ORIGINAL_OF
-from .report import curves, per_user_values, table1
+from .report import curves, table1
 
 # the paper's comparisons: each "+" model against its original (the dagger) and against SASRec
 CLAIM_PAIRS = tuple(ORIGINAL_OF.items()) + tuple((plus, "sasrec") for plus in ORIGINAL_OF)
@@ -18,30 +18,30 @@ def claims(recs: list[dict], when: str = "last", protocol: str = "full",
            metric: str = "NDCG@10") -> pd.DataFrame:
     """The paper's pairwise claims checked on our records, per dataset.
 
-    For each (model, against) of `CLAIM_PAIRS`: the paper's values, ours, how many of the nine
-    metrics are significantly better / worse here (Wilcoxon, `stats.compare`), and a verdict on
-    `metric` (`verdict_on`)."""
+    For each (model, against) of `CLAIM_PAIRS`: the paper's values, ours, on how many of the nine
+    metrics ours is significantly better / worse (read from `report.table1`'s marks: the dagger
+    against the original, the star against SASRec), and a verdict on `metric` (`verdict_on`)."""
     ours = table1(recs, when, protocol)
     if ours.empty:
         return pd.DataFrame()
-    per_user = {(r["config"]["dataset"], r["config"]["model"]): per_user_values(r, when, protocol)
-                for r in recs if protocol in r["test_ranks"][when]}
+    ours = ours.set_index(["dataset", "model", "metric"])
     paper = paper_table().set_index(["dataset", "model"])
-    values = ours.pivot_table(index=["dataset", "model"], columns="metric", values="value")
     rows = []
-    for dataset in sorted({d for d, _ in values.index}):
+    for dataset in sorted({d for d, _, _ in ours.index}):
         for a, b in CLAIM_PAIRS:
-            if (dataset, a) not in values.index or (dataset, b) not in values.index:
+            if (dataset, a, metric) not in ours.index or (dataset, b, metric) not in ours.index:
                 continue
-            pa_u, pb_u = per_user[(dataset, a)], per_user[(dataset, b)]
-            verdicts = [stats.compare(pa_u[m], pb_u[m]) for m in TABLE_METRICS]
-            ours_a, ours_b = values.loc[(dataset, a), metric], values.loc[(dataset, b), metric]
-            verdict = stats.compare(pa_u[metric], pb_u[metric])
+            mark = "dagger" if ORIGINAL_OF.get(a) == b else "star"
+            marks = ours.loc[(dataset, a)]                                  # rows: the nine metrics
+            verdict = (stats.BETTER if marks.loc[metric, mark] else
+                       stats.WORSE if marks.loc[metric, f"{mark}_worse"] else None)
+            ours_a = ours.loc[(dataset, a, metric), "value"]
+            ours_b = ours.loc[(dataset, b, metric), "value"]
             row = {"dataset": DATASET_LABELS.get(dataset, dataset),
                    "claim": f"{LABELS[a]} vs {LABELS[b]}", f"paper {metric}": "",
                    f"ours {metric}": f"{ours_a:.4f} vs {ours_b:.4f}",
                    "ours: better / worse on (of 9)":
-                       f"{verdicts.count(stats.BETTER)} / {verdicts.count(stats.WORSE)}",
+                       f"{int(marks[mark].sum())} / {int(marks[f'{mark}_worse'].sum())}",
                    "verdict": "not in the paper"}
             if (dataset, a) in paper.index and (dataset, b) in paper.index:
                 pa, pb = paper.loc[(dataset, a), metric], paper.loc[(dataset, b), metric]
