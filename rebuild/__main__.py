@@ -14,6 +14,12 @@ def _run(args) -> int:
     profile = profiles.load(args.profile)
     cells = profile.select(args.only)
     deadline = time.time() + 60 * args.budget_minutes if args.budget_minutes else None
+    if args.device:                        # execution-only: the cells keep their identity
+        if args.executor == "slurm":
+            raise SeqrecError("--device is for local runs; on a cluster set `device` in the "
+                              "profile's train section (or leave it 'auto')")
+        for cell in cells:
+            cell.train["device"] = args.device
     if args.executor == "slurm":
         from .cluster import submit
         submit(profile, cells, args)
@@ -25,13 +31,18 @@ def _run(args) -> int:
           f"{len(summary['failed'])} failed")
     for cell, log in summary["failed"]:
         print(f"  failed: {cell.key} — log: {log}")
-    for cell, _ in summary["paused"] + summary["not started"]:
-        print(f"  to resume: {cell.key} (run the same command again)")
+    from .cells import status_message
+    for cell, _ in summary["paused"]:
+        print(f"  paused: {cell.key} — {status_message(profile, cell) or 'no status file'}")
+    for cell, _ in summary["not started"]:
+        print(f"  not started: {cell.key}")
+    if summary["paused"] or summary["not started"]:
+        print("  the same command resumes them (from their checkpoints, where these remain)")
     return 1 if summary["failed"] else 0
 
 
 def _status(args) -> int:
-    from .cells import read_meta, state
+    from .cells import read_meta, state, status_message
     profile = profiles.load(args.profile)
     queued, log_of = {}, lambda cell: read_meta(profile, cell).get("log")
     try:                                    # cells submitted to a cluster (rebuild/cluster.py)
@@ -47,6 +58,8 @@ def _status(args) -> int:
         extra = ""
         if s == "failed":
             extra = f"  log: {log_of(cell)}"
+        elif s == "paused":
+            extra = f"  {status_message(profile, cell) or ''}"
         print(f"{s:>8}  {cell.key}{extra}")
     print("total: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
     return 0
@@ -66,6 +79,8 @@ def main(argv=None) -> int:
     run.add_argument("--only", help="filter cells, e.g. model=caser+|cosrec+,dataset=ml-1m")
     run.add_argument("--jobs", type=int, default=1, help="cells in parallel (one per GPU where several)")
     run.add_argument("--budget-minutes", type=float, help="stop cleanly at a checkpoint after this long")
+    run.add_argument("--device", help="run the cells on this device (e.g. cuda) whatever the "
+                     "profile says; a device never changes a run's identity")
     run.add_argument("--executor", choices=("local", "slurm"), default="local")
     run.add_argument("--engine", choices=("papermill", "direct"), default="papermill",
                      help="direct: the chapter's library calls without Jupyter (same records)")

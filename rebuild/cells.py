@@ -68,6 +68,12 @@ def state(profile: Profile, cell: Cell) -> str:
     return "missing"
 
 
+def status_message(profile: Profile, cell: Cell) -> str | None:
+    """Why an unfinished run stopped, as its status file says (None without one)."""
+    path = profile.run_dir(cell) / STATUS_NAME
+    return read_record(path).get("message") if path.exists() else None
+
+
 def write_meta(profile: Profile, cell: Cell, **fields) -> None:
     run_dir = profile.run_dir(cell)
     run_dir.mkdir(parents=True, exist_ok=True)

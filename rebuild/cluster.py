@@ -143,6 +143,9 @@ def run_cell(ref: str, key: str, time_limit_hours: float, budget_minutes: float 
     deadline = task_deadline(time.time(), time_limit_hours, budget_minutes)
     profile = profiles.load(ref)
     cell = find_cell(profile, key)
+    # checkpoints live on the cluster's shared filesystem: a cell longer than one task resumes in
+    # the next one, so it must not stop early for being unable to finish within this task
+    cell.train["stop_if_unfinishable"] = False
     status, seconds, log = execute_cell(profile, cell, deadline=deadline, threads=cell_threads(1))
     print(f"{key}: {status} after {seconds:.1f} s; papermill log: {log}", flush=True)
     if status == "failed":

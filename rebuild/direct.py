@@ -1,46 +1,43 @@
 """Run one grid cell in-process, without papermill or Jupyter: the same library calls a model
-chapter makes (seqrec.data.load + seqrec.training.run), for machines without a notebook stack.
+chapter makes (seqrec.data.load + seqrec.training.run) on the same parameters file papermill
+injects into the chapter, for machines without a notebook stack.
 
-    python -m rebuild.direct PROFILE CELL_KEY [--deadline EPOCH_SECONDS]
+    python -m rebuild.direct RUN_DIR/parameters.yaml
 """
 from __future__ import annotations
 
 import argparse
 import sys
 
+import yaml
+
 from seqrec import data, training
 from seqrec.errors import SeqrecError
 
-from . import profiles
-from .cells import parameters
 
-
-def run_cell(profile: profiles.Profile, key: str, deadline: float | None = None) -> dict:
-    cell = next((c for c in profile.cells() if c.key == key), None)
-    if cell is None:
-        raise SeqrecError(f"no cell {key!r} in profile {profile.name!r}")
-    p = parameters(profile, cell, deadline)                  # what a chapter receives
-    ds = data.load(p["config"]["dataset"], file=p["data_file"], **p["data_options"])
-    return training.run(p["config"], ds, run_dir=p["run_dir"], resume=True, deadline=deadline,
-                        progress=sys.stderr.isatty())
+def run_parameters(params: dict) -> dict:
+    """A chapter's calls on its injected parameters (`rebuild.cells.parameters`)."""
+    ds = data.load(params["config"]["dataset"], file=params["data_file"], **params["data_options"])
+    return training.run(params["config"], ds, run_dir=params["run_dir"], resume=True,
+                        deadline=params["deadline"], progress=sys.stderr.isatty())
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m rebuild.direct")
-    ap.add_argument("profile")
-    ap.add_argument("key")
-    ap.add_argument("--deadline", type=float)
+    ap.add_argument("parameters", help="the cell's parameters file, as the runner wrote it")
     a = ap.parse_args(argv)
     try:
-        rec = run_cell(profiles.load(a.profile), a.key, a.deadline)
+        with open(a.parameters) as f:
+            rec = run_parameters(yaml.safe_load(f))
     except training.BudgetExhausted as e:
         print(f"BudgetExhausted: {e}", file=sys.stderr)
         return 3
     except SeqrecError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    print(f"done {a.key}: last-epoch test {rec['config']['eval_protocols'][0]} NDCG@10 = "
-          f"{rec['last']['test'][rec['config']['eval_protocols'][0]]['NDCG@10']:.4f}")
+    first = rec["config"]["eval_protocols"][0]
+    print(f"done {rec['config']['dataset']}/{rec['config']['model']}: last-epoch test {first} "
+          f"NDCG@10 = {rec['last']['test'][first]['NDCG@10']:.4f}")
     return 0
 
 

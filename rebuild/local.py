@@ -55,10 +55,8 @@ def execute_cell(profile: Profile, cell: Cell, deadline: float | None = None,
     if threads and "OMP_NUM_THREADS" not in os.environ:
         env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = str(threads)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "lib"), str(ROOT), env.get("PYTHONPATH", "")])
-    if engine == "direct":
-        cmd = [sys.executable, "-m", "rebuild.direct", str(profile.path), cell.key]
-        if deadline is not None:
-            cmd += ["--deadline", str(deadline)]
+    if engine == "direct":                          # the same parameters, without Jupyter
+        cmd = [sys.executable, "-m", "rebuild.direct", str(params_file)]
     else:
         cmd = [sys.executable, "-m", "papermill", str(chapter_path(cell)), str(run_dir / NOTEBOOK),
                "-f", str(params_file), "--cwd", str(ROOT / "book"), "-k", kernel, "--log-output",
@@ -80,8 +78,10 @@ def execute_cell(profile: Profile, cell: Cell, deadline: float | None = None,
 
 
 def run_local(profile: Profile, cells: list[Cell], jobs: int = 1, deadline: float | None = None,
-              out=sys.stdout, engine: str = "papermill") -> dict[str, list]:
-    """Execute cells (skipping done ones), `jobs` in parallel; returns {status: [(cell, log)]}."""
+              out=None, engine: str = "papermill") -> dict[str, list]:
+    """Execute cells (skipping done ones), `jobs` in parallel; returns {status: [(cell, log)]}.
+    Progress lines go to `out` (default: the current sys.stdout)."""
+    out = out or sys.stdout
     todo = [c for c in cells if state(profile, c) != "done"]
     summary: dict[str, list] = {"done": [], "skipped": [], "failed": [], "paused": [], "not started": []}
     summary["skipped"] = [(c, None) for c in cells if c not in todo]

@@ -2,7 +2,7 @@
 "significantly better than", never just "different"."""
 import numpy as np
 
-from seqrec import report, stats
+from seqrec import metrics, report, stats
 
 
 def fake_record(model: str, ranks: list[int], dataset: str = "fs-nyc") -> dict:
@@ -92,6 +92,23 @@ def test_the_longest_committed_runs_win_per_dataset(tmp_path):
     assert report.long_run_of(tmp_path, "cosrec") is None
 
 
+def test_a_profile_with_fewer_trained_models_does_not_hide_a_more_complete_one(tmp_path):
+    """paper-copies is preferred to cpu-paper only once it has as many trained models on a dataset
+    (floors do not count): one GPU run and a floor must not replace five CPU runs."""
+    from seqrec.results import write_json_atomic
+    cells = [("paper-copies", "sasrec"), ("paper-copies", "pop"),
+             ("cpu-paper", "sasrec"), ("cpu-paper", "caser"), ("cpu-paper", "caser+")]
+    for profile, model in cells:
+        write_json_atomic(tmp_path / profile / "fs-nyc" / model / "seed42" / "record.json",
+                          full_record(model, "fs-nyc", [1] * 20, [(10, 0.1)], profile))
+    assert report.long_runs(tmp_path)["fs-nyc"][0] == "cpu-paper"
+    for model in ("caser", "caser+"):                         # as many trained models: preferred
+        write_json_atomic(tmp_path / "paper-copies" / "fs-nyc" / model / "seed42" / "record.json",
+                          full_record(model, "fs-nyc", [1] * 20, [(10, 0.1)], "paper-copies"))
+    profile, recs = report.long_runs(tmp_path)["fs-nyc"]
+    assert profile == "paper-copies" and len(recs) == 4
+
+
 def test_claims_say_where_the_papers_direction_holds():
     from seqrec import claims
     rng = np.random.default_rng(2)
@@ -124,3 +141,24 @@ def test_a_floor_far_above_the_curves_is_named_not_drawn():
     assert "Repeat = 0.400 (off the scale)" in labels and "Pop" in labels
     assert ax.get_ylim()[1] < 0.1                    # the curves keep the scale
     plt.close(fig)
+
+
+def test_training_precision_effect_pairs_the_same_run_in_bf16_and_fp32():
+    """The same (dataset, model, seed) trained in bf16 and in fp32: both values per protocol, and
+    the Wilcoxon verdict of fp32 against bf16 (far better ranks: 'fp32 better'; identical: none)."""
+    bf16 = full_record("caser+", "fs-nyc", [50] * 40, [(2000, 0.1)])
+    fp32 = full_record("caser+", "fs-nyc", [1] * 40, [(2000, 0.1)])
+    fp32["config"].update(amp=False, variant="fp32")
+    same = full_record("sasrec", "fs-nyc", [3] * 40, [(2000, 0.1)])
+    same_fp32 = full_record("sasrec", "fs-nyc", [3] * 40, [(2000, 0.1)])
+    same_fp32["config"]["amp"] = False
+    for rec in (bf16, fp32, same, same_fp32):
+        rec["last"]["test"] = {"full": {"NDCG@10": float(metrics.from_ranks(
+            np.asarray(rec["test_ranks"]["last"]["full"]))["NDCG@10"])}}
+    lonely = full_record("caser", "fs-nyc", [1] * 40, [(2000, 0.1)])       # no fp32 twin
+    effect = report.training_precision_effect([bf16, fp32, same, same_fp32, lonely]).set_index("model")
+    assert list(effect.index) == ["Caser+", "SASRec"]
+    assert effect.loc["Caser+", "bf16 NDCG@10"] == 0.0 and effect.loc["Caser+", "fp32 NDCG@10"] == 1.0
+    assert effect.loc["Caser+", "Wilcoxon"] == "fp32 better"
+    assert effect.loc["SASRec", "fp32 − bf16"] == 0.0
+    assert effect.loc["SASRec", "Wilcoxon"] == "no significant difference"

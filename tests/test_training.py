@@ -162,3 +162,41 @@ def test_a_short_bf16_run_trains_like_fp32():
             assert losses[-1] < losses[0], (name, amp, losses)
         assert runs["off"]["last"]["test"]["full"]["NDCG@10"] > floor, name   # fp32 clears it here
         assert runs["on"]["last"]["test"]["full"]["NDCG@10"] > floor, name
+
+
+def test_projected_time_left_on_a_hand_worked_history():
+    """Median of the last (up to) five training epochs per epoch left, plus the latest evaluation
+    per evaluation still due; nothing before two epochs are measured."""
+    from seqrec.training import projected_seconds_left
+    cfg = TrainConfig.from_dict({**BASE, "epochs": 100, "eval_every": 10})
+    history = [{"epoch": 0, "seconds": 0.0}] + [{"epoch": e, "seconds": s}
+                                                for e, s in enumerate([9.0, 1.0, 1.0, 3.0], 1)]
+    # epochs 5..100 left: 96 x median(9, 1, 1, 3) = 96 x 2; evaluations at 10, 20, ..., 100: 10 x 4
+    assert projected_seconds_left(cfg, history, 4, 4.0) == pytest.approx(96 * 2.0 + 10 * 4.0)
+    # the window holds the last five epochs only: median(1, 1, 3, 1, 1) = 1
+    longer = history + [{"epoch": 5, "seconds": 1.0}, {"epoch": 6, "seconds": 1.0}]
+    assert projected_seconds_left(cfg, longer, 6, 4.0) == pytest.approx(94 * 1.0 + 10 * 4.0)
+    assert projected_seconds_left(cfg, history[:2], 1, 4.0) is None
+
+
+def test_a_run_that_cannot_finish_in_its_budget_stops_at_once_and_says_why(tiny_data, tmp_path):
+    """stop_if_unfinishable: the pace measured after two epochs says 100,000 epochs cannot end
+    within a 10-minute budget, so the run stops there (checkpoint and status kept) instead of
+    training until the deadline; a run that fits is not stopped. An execution switch: the
+    identity does not change."""
+    from seqrec.results import STATUS_NAME
+    long = {**BASE, "epochs": 100_000, "eval_every": 50_000, "stop_if_unfinishable": True}
+    t0 = time.time()
+    with pytest.raises(BudgetExhausted, match="cannot finish within the time budget"):
+        fit(_model(tiny_data), tiny_data, long, run_dir=tmp_path / "long", progress=False,
+            deadline=t0 + 600)
+    assert time.time() - t0 < 60
+    note = read_record(tmp_path / "long" / STATUS_NAME)
+    assert note["status"] == "paused" and note["epoch"] == 2
+    assert "99998 epochs left" in note["message"] and "the budget leaves" in note["message"]
+    assert (tmp_path / "long" / "checkpoint.pt").exists()
+    assert TrainConfig.from_dict(long).identity() == TrainConfig.from_dict(
+        {**long, "stop_if_unfinishable": False}).identity()
+    fits = fit(_model(tiny_data), tiny_data, {**BASE, "stop_if_unfinishable": True},
+               progress=False, deadline=time.time() + 600)
+    assert fits["status"] == "complete" and fits["last"]["epoch"] == BASE["epochs"]

@@ -15,9 +15,16 @@ def _bench(path) -> dict:
 
 
 def bench_device(bench: dict) -> str:
-    """The device a benchmark file (loaded as a dict) was measured on, in words."""
+    """The device a benchmark file (loaded as a dict) was measured on, in words, e.g. 'CPU (AMD
+    EPYC, no native bf16), 2 threads' (what a file recorded: older ones lack the CPU's name)."""
     env = bench.get("environment", {})
-    return env.get("gpu") or f"CPU, {env.get('threads', '?')} threads"
+    if env.get("gpu"):
+        return env["gpu"]
+    about = [env["cpu"]] if env.get("cpu") else []
+    if "cpu_native_bf16" in env:
+        about.append("native bf16" if env["cpu_native_bf16"] else "no native bf16")
+    named = f" ({', '.join(about)})" if about else ""
+    return f"CPU{named}, {env.get('threads', '?')} threads"
 
 
 def _bench_rows(bench: dict, setting: str) -> list[dict]:
@@ -67,21 +74,60 @@ def bench_summary(path, setting: str = "paper") -> pd.DataFrame:
 
 
 def bench_loop(path) -> pd.DataFrame:
-    """Our whole ML-1M training epoch per model and execution mode (eager, CUDA graph, compiled)
-    from a benchmark file's `loop` rows, with the projected `paper` grid; one row per model,
-    columns per mode. Files written before modes existed count as eager (`loop`) and compiled
-    (`loop_compile`)."""
+    """Our whole training epoch from a benchmark file's `loop` rows: one row per model, dataset
+    and L; epoch seconds per execution mode and training precision ('eager, fp32', 'eager, bf16',
+    'graphs, bf16', ...), the bf16 speed-up per mode where the file measured both precisions
+    (`--loop-amp off on`: one run, same conditions), and the projected `paper` grid where the file
+    has it (L = 100 on ML-1M). Rows written before a field existed count as ML-1M, and as eager
+    (`loop`) or compiled (`loop_compile`)."""
     bench = _bench(path)
     rows = [{**r, "mode": r.get("mode", "eager")} for r in bench.get("loop", [])]
     rows += [{**r, "mode": r.get("mode", "compile")} for r in bench.get("loop_compile", [])]
-    rows = [r for r in rows if "epoch_s" in r]
+    rows = [{"dataset": "ml-1m", "amp_bf16": False, "projected_paper_grid_hours": None, **r}
+            for r in rows if "epoch_s" in r]
     if not rows:
         return pd.DataFrame()
     df = pd.DataFrame(rows)
     df["model"] = df["model"].map(lambda m: LABELS.get(m, m))
-    epoch = df.pivot_table(index="model", columns="mode", values="epoch_s", sort=False)
-    grid = df.pivot_table(index="model", columns="mode", values="projected_paper_grid_hours",
-                          sort=False, dropna=False)        # kept (empty) where L != 100
-    out = pd.concat({"epoch s": epoch, "paper grid h": grid}, axis=1).round(3)
+    df["run"] = df["mode"] + ", " + df["amp_bf16"].map({True: "bf16", False: "fp32"})
+    df = df.rename(columns={"lookback": "L"})
+    wide = df.set_index(["model", "dataset", "L", "run"])[["epoch_s", "projected_paper_grid_hours"]]
+    wide = wide[~wide.index.duplicated(keep="last")].unstack("run")
+    runs = list(dict.fromkeys(df["run"]))                      # the order the file measured them
+    epoch = wide["epoch_s"][runs]
+    parts = {"epoch s": epoch}
+    speedup = {mode: epoch[f"{mode}, fp32"] / epoch[f"{mode}, bf16"]
+               for mode in dict.fromkeys(df["mode"])
+               if f"{mode}, fp32" in epoch and f"{mode}, bf16" in epoch}
+    if speedup:
+        parts["bf16 speed-up"] = pd.DataFrame(speedup)
+    grid = wide["projected_paper_grid_hours"][runs].astype(float)
+    if grid.notna().any().any():
+        parts["paper grid h"] = grid
+    out = pd.concat(parts, axis=1).round(3)
+    out = out.loc[[m for m in dict.fromkeys(df["model"])]]    # models in the file's order
     out.attrs["device"] = bench_device(bench)
     return out
+
+
+def projected_cell_hours(paths, dataset: str, lookback: int, epochs: int, eval_every: int,
+                         models) -> pd.DataFrame:
+    """What one run of each of `models` would take: `epochs` training epochs plus an evaluation
+    of the validation and the test split at epoch 0 and every `eval_every` epochs, projected from
+    every benchmark file in `paths` that timed that model's epoch on `dataset` at `lookback`
+    (`--loop-dataset/--loop-lookback`; `eval_all_users_s` is one split). One row per model, file
+    and training precision, labelled with the device the file names."""
+    evaluations = 1 + epochs // eval_every
+    rows = []
+    for path in paths:
+        bench = _bench(path)
+        for r in bench.get("loop", []):
+            if (r.get("model") in models and r.get("dataset", "ml-1m") == dataset
+                    and r.get("lookback") == lookback and "epoch_s" in r and "eval_all_users_s" in r):
+                seconds = epochs * r["epoch_s"] + evaluations * 2 * r["eval_all_users_s"]
+                rows.append({"model": LABELS.get(r["model"], r["model"]),
+                             "device": bench_device(bench),
+                             "training": "bf16 autocast" if r.get("amp_bf16") else "fp32",
+                             "epoch s": r["epoch_s"], "evaluation s": r["eval_all_users_s"],
+                             "projected h": round(seconds / 3600, 1)})
+    return pd.DataFrame(rows)

@@ -30,10 +30,11 @@ def precision(rec: dict) -> str:
 
 
 def record_label(rec: dict) -> str:
-    """e.g. 'profile ci, FS-NYC (local file ...), L=10, 10 epochs, CPU, fp32': what produced a
-    number (the precision is the training one; evaluation always scores in fp32)."""
-    c, d = rec["config"], rec["data"]
-    device = rec["environment"].get("gpu") or "CPU"
+    """e.g. 'profile ci, FS-NYC (local file ...), L=10, 10 epochs, CPU (AMD EPYC), fp32': what
+    produced a number (the precision is the training one; evaluation always scores in fp32; the
+    CPU's name where the record has it)."""
+    c, d, env = rec["config"], rec["data"], rec["environment"]
+    device = env.get("gpu") or (f"CPU ({env['cpu']})" if env.get("cpu") else "CPU")
     return (f"profile {c.get('profile')}, {DATASET_LABELS.get(c['dataset'], c['dataset'])} "
             f"({source_kind(d)}), L={c['lookback']}, {rec['last']['epoch']} epochs, {device}, "
             f"{precision(rec)}")
@@ -232,17 +233,50 @@ def main_runs(recs: list[dict]) -> list[dict]:
     return [r for r in recs if variant(r) == ""]
 
 
+def training_precision_effect(recs: list[dict], when: str = "last",
+                              metric: str = "NDCG@10") -> pd.DataFrame:
+    """Runs made twice with one configuration except the training precision (bf16 autocast and
+    fp32, e.g. a profile's `fp32` variant): per dataset, model, seed and protocol, the test
+    `metric` of each and whether the per-user values differ significantly (paired Wilcoxon,
+    `stats.compare` of fp32 against bf16). Evaluation scores in fp32 in both."""
+    runs: dict[tuple, dict[str, dict]] = {}
+    for rec in recs:
+        c = rec["config"]
+        if c["model"] not in BASELINES:
+            runs.setdefault((c["dataset"], c["model"], c["seed"]), {})[precision(rec)] = rec
+    rows = []
+    for (dataset, model, seed), pair in runs.items():
+        if len(pair) < 2:
+            continue
+        bf16, fp32 = pair["bf16 autocast"], pair["fp32"]
+        for protocol in fp32["test_ranks"][when]:
+            if protocol not in bf16["test_ranks"][when]:
+                continue
+            verdict = stats.compare(per_user_values(fp32, when, protocol)[metric],
+                                    per_user_values(bf16, when, protocol)[metric])
+            a, b = bf16[when]["test"][protocol][metric], fp32[when]["test"][protocol][metric]
+            rows.append({"dataset": DATASET_LABELS.get(dataset, dataset),
+                         "model": LABELS.get(model, model), "seed": seed, "protocol": protocol,
+                         "epochs": f"{bf16['last']['epoch']} / {fp32['last']['epoch']}",
+                         f"bf16 {metric}": a, f"fp32 {metric}": b, "fp32 − bf16": b - a,
+                         "Wilcoxon": {stats.BETTER: "fp32 better", stats.WORSE: "fp32 worse"}.get(
+                             verdict, "no significant difference")})
+    return pd.DataFrame(rows)
+
+
 # ------------------------------------------------------------------------------------ long runs
-# committed run folders under results/, most complete first: the paper's settings on the
-# canonical data (GPU), on the dataset copies (GPU), then the paper's protocol at L = 20 on a CPU
+# committed run folders under results/, preferred first: the paper's settings on the canonical
+# data (GPU), on the dataset copies (GPU), then the paper's protocol at L = 20 on a CPU
 LONG_RUN_PROFILES = ("paper", "paper-copies", "cpu-paper")
 
 
 def long_runs(results_dir, profiles=LONG_RUN_PROFILES) -> dict[str, tuple[str, list[dict]]]:
-    """{dataset: (profile, main-run records)}: for every dataset, the records of the first
-    profile in `profiles` that has committed runs on it (`results_dir/PROFILE/...`)."""
-    out: dict[str, tuple[str, list[dict]]] = {}
-    for profile in profiles:
+    """{dataset: (profile, main-run records)}: for every dataset, the most complete committed
+    profile (`results_dir/PROFILE/...`): the one with the most trained models on it, the first
+    in `profiles` among equals. So a GPU profile with two models so far does not hide a CPU
+    profile with all five, and takes over once it has as many."""
+    found: dict[str, list[tuple[int, str, list[dict]]]] = {}
+    for rank, profile in enumerate(profiles):
         root = Path(results_dir) / profile
         if not root.is_dir():
             continue
@@ -250,8 +284,9 @@ def long_runs(results_dir, profiles=LONG_RUN_PROFILES) -> dict[str, tuple[str, l
         for rec in main_runs(records(root)):
             by_dataset.setdefault(rec["config"]["dataset"], []).append(rec)
         for dataset, recs in by_dataset.items():
-            out.setdefault(dataset, (profile, recs))
-    return out
+            trained = len({r["config"]["model"] for r in recs} - set(BASELINES))
+            found.setdefault(dataset, []).append((-trained, rank, profile, recs))
+    return {dataset: min(options, key=lambda o: o[:2])[2:] for dataset, options in found.items()}
 
 
 def long_run_of(results_dir, model: str, dataset: str | None = None) -> dict | None:

@@ -92,10 +92,23 @@ def code_version() -> str:
         return f"seqrec {__version__}"
 
 
+def cpu_name() -> str:
+    """The CPU's model name ('AMD EPYC', 'Intel(R) Xeon(R) Platinum 8480+', ...): machines of
+    the same kind differ (AMX or not), so records and benchmark files say which one they ran on."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def environment(device=None) -> dict:
     import torch
     env = {"python": platform.python_version(), "torch": torch.__version__,
-           "platform": platform.platform(), "cpu_threads": torch.get_num_threads()}
+           "platform": platform.platform(), "cpu": cpu_name(), "cpu_threads": torch.get_num_threads()}
     if device is not None and torch.device(device).type == "cuda":
         env["gpu"] = torch.cuda.get_device_name(device)
         env["cuda"] = torch.version.cuda

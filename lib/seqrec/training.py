@@ -20,6 +20,7 @@ cuDNN autotuning are on, and `cuda_graphs` / `compile` switch on graph replay or
 from __future__ import annotations
 
 import math
+import statistics
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -39,7 +40,7 @@ CHECKPOINT_NAME = "checkpoint.pt"
 LOSSES = ("bce", "ce")
 # switches that change how a run executes, not what it computes: not part of the config hash.
 # (The training precision `amp` changes the numbers, so it is part of it, as written.)
-EXECUTION_ONLY = ("device", "compile", "cuda_graphs", "eval_batch_size")
+EXECUTION_ONLY = ("device", "compile", "cuda_graphs", "eval_batch_size", "stop_if_unfinishable")
 # labels that say where a run belongs, not what it computes: not part of the config hash either
 LABELS = ("profile", "variant")
 COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
@@ -71,6 +72,8 @@ class TrainConfig:
     compile: bool | str = False    # torch.compile the training forward: True or a mode name
     cuda_graphs: bool = False      # replay the whole step as a CUDA graph (CUDA; experimental)
     eval_batch_size: int = 512
+    stop_if_unfinishable: bool = False   # with a deadline: stop as soon as the pace measured here
+                                         # says the run cannot finish before it (`projected_seconds_left`)
     profile: str = "custom"        # label only: which parameter profile produced the run
     variant: str = ""              # label only: "" = the paper's setting, else the variant's name
     model_options: dict = field(default_factory=dict)
@@ -106,8 +109,9 @@ class TrainConfig:
         if self.compile not in (True, False) and self.compile not in COMPILE_MODES:
             raise ConfigError(f"compile must be true, false or a torch.compile mode "
                               f"({', '.join(COMPILE_MODES)}), got {self.compile!r}")
-        if not isinstance(self.cuda_graphs, bool):
-            raise ConfigError(f"cuda_graphs must be true or false, got {self.cuda_graphs!r}")
+        for name in ("cuda_graphs", "stop_if_unfinishable"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(f"{name} must be true or false, got {getattr(self, name)!r}")
         if self.cuda_graphs and self.compile:
             raise ConfigError("cuda_graphs and compile exclude each other; for compiled code with "
                               "CUDA graphs use compile='reduce-overhead'")
@@ -166,6 +170,7 @@ class _State:
         self.best_ranks: dict = {}
         self.train_seconds = 0.0
         self.eval_seconds = 0.0
+        self.last_eval_seconds: float | None = None   # the latest evaluation (val + test)
 
 
 def _save_checkpoint(path: Path, model, optimizer, state: _State, generator, cfg_hash: str):
@@ -274,7 +279,8 @@ def fit(model, data: SequenceData, config: TrainConfig | dict, run_dir=None, res
     resume: return run_dir/record.json if it exists for the same config; else continue from
     run_dir/checkpoint.pt if present (same config required).
     deadline: a `time.time()` value; when an epoch ends past it, a checkpoint is written and
-    `BudgetExhausted` is raised (resume later with resume=True).
+    `BudgetExhausted` is raised (resume later with resume=True). With `stop_if_unfinishable`
+    the run stops the same way as soon as the pace measured here projects its end past it.
     identity: the run's identity if not `config.identity()` (`run` passes the one of the config as
     asked when it had to adapt it, e.g. the repeat floor's window).
     """
@@ -343,11 +349,12 @@ def fit(model, data: SequenceData, config: TrainConfig | dict, run_dir=None, res
                 bar.set_postfix(loss=f"{loss:.4f}", best=f"{state.best['score']:.4f}")
             if ckpt and (epoch % cfg.checkpoint_every == 0 or epoch == cfg.epochs):
                 _save_checkpoint(ckpt, model, optimizer, state, generator, cfg_hash)
-            if deadline is not None and time.time() > deadline and epoch < cfg.epochs:
+            reason = _reason_to_stop(cfg, state, deadline, autocast, device)
+            if reason:
                 if ckpt:
                     _save_checkpoint(ckpt, model, optimizer, state, generator, cfg_hash)
-                message = (f"time budget reached after epoch {epoch}/{cfg.epochs} of {cfg.model} "
-                           f"on {cfg.dataset}; resume=True continues from {ckpt}")
+                message = (f"{cfg.model} on {cfg.dataset}: {reason}; stopped after epoch "
+                           f"{epoch}/{cfg.epochs}, resume=True continues from {ckpt}")
                 _write_status(run_dir, PAUSED, resolved, cfg_hash, state, message)
                 raise BudgetExhausted(message)
     finally:
@@ -362,6 +369,56 @@ def fit(model, data: SequenceData, config: TrainConfig | dict, run_dir=None, res
         ckpt.unlink(missing_ok=True)              # the record is the product; checkpoints are large
         (run_dir / STATUS_NAME).unlink(missing_ok=True)
     return record
+
+
+def projected_seconds_left(cfg: TrainConfig, history: list[dict], epoch: int,
+                           eval_seconds: float | None) -> float | None:
+    """Seconds the epochs after `epoch` should take at the pace measured so far: the median of
+    the last (up to) five training epochs per epoch, and the latest evaluation per evaluation
+    still due. None before two epochs are measured (the first one includes warm-up)."""
+    epoch_seconds = _recent_epoch_seconds(history)
+    if epoch_seconds is None:
+        return None
+    evals_left = sum(1 for e in range(epoch + 1, cfg.epochs + 1)
+                     if e % cfg.eval_every == 0 or e == cfg.epochs)
+    return (cfg.epochs - epoch) * epoch_seconds + evals_left * (eval_seconds or 0.0)
+
+
+def _recent_epoch_seconds(history: list[dict]) -> float | None:
+    """Median of the last (up to) five training epochs; None before two were measured."""
+    trained = [h["seconds"] for h in history if h["epoch"] > 0][-5:]
+    return statistics.median(trained) if len(trained) >= 2 else None
+
+
+def _reason_to_stop(cfg: TrainConfig, state: _State, deadline: float | None, autocast: bool,
+                    device: torch.device) -> str | None:
+    """Why the run must stop after this epoch, or None: the deadline has passed, or (with
+    `stop_if_unfinishable`) the pace measured here says the rest cannot end before it. Stopping
+    early leaves the time budget to runs that can finish (a checkpoint on a machine that does not
+    last is lost; a record is not)."""
+    if deadline is None or state.epoch >= cfg.epochs:
+        return None
+    now = time.time()
+    if now > deadline:
+        return "time budget reached"
+    if not cfg.stop_if_unfinishable:
+        return None
+    left = projected_seconds_left(cfg, state.history, state.epoch, state.last_eval_seconds)
+    if left is None or now + left <= deadline:
+        return None
+    precision = "bf16 autocast" if autocast else "fp32"
+    if device.type == "cpu" and not autocast and cfg.amp == "auto":
+        precision += " (this CPU has no native bf16 units)"
+    return (f"cannot finish within the time budget on this machine: {cfg.epochs - state.epoch} "
+            f"epochs left at {_recent_epoch_seconds(state.history):.2f} s per epoch and "
+            f"{state.last_eval_seconds or 0:.2f} s per evaluation (training in {precision}) need "
+            f"about {_duration(left)}, the budget leaves {_duration(deadline - now)}. Run it on a "
+            "faster device (a GPU, or a CPU with bf16 units) or with a longer budget on a machine "
+            "that keeps its checkpoints")
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 3600:.1f} h" if seconds >= 5400 else f"{seconds / 60:.0f} min"
 
 
 def _write_status(run_dir, what: str, resolved: dict, cfg_hash: str, state: _State,
@@ -380,7 +437,8 @@ def _eval_and_select(model, data, cfg, state: _State, epoch, loss, seconds):
     test ranks of this epoch."""
     t0 = time.perf_counter()
     ranks = _evaluate_both(model, data, cfg)
-    state.eval_seconds += time.perf_counter() - t0
+    state.last_eval_seconds = time.perf_counter() - t0
+    state.eval_seconds += state.last_eval_seconds
     val, test = _summaries(ranks["val"]), _summaries(ranks["test"])
     state.history.append({"epoch": epoch, "loss": None if loss is None else round(loss, 6),
                           "seconds": round(seconds, 4), "val": val, "test": test})

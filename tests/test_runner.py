@@ -1,0 +1,50 @@
+"""The local grid runner end to end with the direct engine (no Jupyter): the parameters file the
+runner writes is what the cell runs on, `--device` changes where a cell runs but not its identity,
+and a cell that cannot finish within the budget stops at once and the summary says why."""
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from rebuild import profiles
+from rebuild.__main__ import main
+from rebuild.cells import cell_hash, state, status_message
+from seqrec.results import RECORD_NAME, read_record
+
+
+def write_profile(tmp_path, **train) -> str:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump({"extends": "smoke", "output": str(tmp_path / "runs"),
+                                    "models": ["sasrec", "pop"], "train": train}))
+    return str(path)
+
+
+def test_direct_cells_run_on_the_parameters_file_and_device_keeps_the_identity(tmp_path, capsys):
+    ref = write_profile(tmp_path, device="cuda")          # the profile asks for a GPU ...
+    assert main(["run", "--profile", ref, "--engine", "direct", "--device", "cpu"]) == 0   # ... run here
+    profile = profiles.load(ref)
+    for cell in profile.cells():
+        assert state(profile, cell) == "done"
+        run_dir = profile.run_dir(cell)
+        rec = read_record(run_dir / RECORD_NAME)
+        assert rec["config"]["device"] == "cpu" and rec["config_hash"] == cell_hash(cell)
+        params = yaml.safe_load((run_dir / "parameters.yaml").read_text())
+        assert params["config"]["device"] == "cpu" and params["run_dir"] == str(run_dir)
+    assert "2 done" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["run", "--profile", ref, "--device"])               # --device needs a value
+
+
+def test_a_cell_that_cannot_finish_in_the_budget_is_paused_with_the_reason(tmp_path, capsys):
+    ref = write_profile(tmp_path, epochs=100_000, eval_every=50_000, checkpoint_every=50_000,
+                        stop_if_unfinishable=True)
+    code = main(["run", "--profile", ref, "--engine", "direct", "--only", "model=sasrec",
+                 "--budget-minutes", "10"])
+    out = capsys.readouterr().out
+    assert code == 0 and "1 paused at the budget" in out
+    assert "cannot finish within the time budget" in out and "epochs left" in out
+    profile = profiles.load(ref)
+    (cell,) = profile.select("model=sasrec")
+    assert state(profile, cell) == "paused"
+    assert "the budget leaves" in status_message(profile, cell)
+    assert not (profile.run_dir(cell) / RECORD_NAME).exists()
