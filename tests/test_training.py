@@ -200,3 +200,22 @@ def test_a_run_that_cannot_finish_in_its_budget_stops_at_once_and_says_why(tiny_
     fits = fit(_model(tiny_data), tiny_data, {**BASE, "stop_if_unfinishable": True},
                progress=False, deadline=time.time() + 600)
     assert fits["status"] == "complete" and fits["last"]["epoch"] == BASE["epochs"]
+
+
+def test_the_pace_is_checked_once_so_a_later_slowdown_never_stops_a_started_run(tiny_data, monkeypatch):
+    """Once the first epochs say the run fits, a projection that later looks hopeless (another
+    job slowing the machine down for a while) does not stop it: only the deadline itself does."""
+    from seqrec import training
+    real, verdicts = training.projected_seconds_left, []
+
+    def pace(*args):
+        left = real(*args)
+        if left is None:                          # pace not known yet
+            return None
+        verdicts.append(left)
+        return 1.0 if len(verdicts) == 1 else 1e9  # fits at first, hopeless afterwards
+
+    monkeypatch.setattr(training, "projected_seconds_left", pace)
+    rec = fit(_model(tiny_data), tiny_data, {**BASE, "stop_if_unfinishable": True},
+              progress=False, deadline=time.time() + 600)
+    assert rec["status"] == "complete" and len(verdicts) == 1

@@ -322,6 +322,7 @@ def fit(model, data: SequenceData, config: TrainConfig | dict, run_dir=None, res
         bar = tqdm(total=cfg.epochs, initial=state.epoch, desc=f"{cfg.model} on {cfg.dataset}",
                    unit="epoch", mininterval=10, ascii=True, ncols=100)
     last_ranks = None
+    check_pace = cfg.stop_if_unfinishable      # once, as soon as this process knows its pace
     try:
         if state.epoch == 0 and not state.history:
             last_ranks = _eval_and_select(model, data, cfg, state, epoch=0, loss=None,
@@ -349,7 +350,8 @@ def fit(model, data: SequenceData, config: TrainConfig | dict, run_dir=None, res
                 bar.set_postfix(loss=f"{loss:.4f}", best=f"{state.best['score']:.4f}")
             if ckpt and (epoch % cfg.checkpoint_every == 0 or epoch == cfg.epochs):
                 _save_checkpoint(ckpt, model, optimizer, state, generator, cfg_hash)
-            reason = _reason_to_stop(cfg, state, deadline, autocast, device)
+            reason = _reason_to_stop(cfg, state, deadline, autocast, device, check_pace)
+            check_pace = check_pace and _recent_epoch_seconds(state.history) is None
             if reason:
                 if ckpt:
                     _save_checkpoint(ckpt, model, optimizer, state, generator, cfg_hash)
@@ -391,24 +393,26 @@ def _recent_epoch_seconds(history: list[dict]) -> float | None:
 
 
 def _reason_to_stop(cfg: TrainConfig, state: _State, deadline: float | None, autocast: bool,
-                    device: torch.device) -> str | None:
-    """Why the run must stop after this epoch, or None: the deadline has passed, or (with
-    `stop_if_unfinishable`) the pace measured here says the rest cannot end before it. Stopping
-    early leaves the time budget to runs that can finish (a checkpoint on a machine that does not
-    last is lost; a record is not)."""
+                    device: torch.device, check_pace: bool) -> str | None:
+    """Why the run must stop after this epoch, or None: the deadline has passed, or (`check_pace`:
+    `stop_if_unfinishable`, checked once, when the pace of the first epochs is known) the pace
+    measured here says the rest cannot end before it. Stopping early leaves the time budget to
+    runs that can finish (a checkpoint on a machine that does not last is lost; a record is not).
+    Checked once only, so that a later, passing slowdown (another job on the machine) never
+    stops a run that has started."""
     if deadline is None or state.epoch >= cfg.epochs:
         return None
     now = time.time()
     if now > deadline:
         return "time budget reached"
-    if not cfg.stop_if_unfinishable:
+    if not check_pace:
         return None
     left = projected_seconds_left(cfg, state.history, state.epoch, state.last_eval_seconds)
     if left is None or now + left <= deadline:
         return None
     precision = "bf16 autocast" if autocast else "fp32"
     if device.type == "cpu" and not autocast and cfg.amp == "auto":
-        precision += " (this CPU has no native bf16 units)"
+        precision += ": this CPU has no native bf16 units"
     return (f"cannot finish within the time budget on this machine: {cfg.epochs - state.epoch} "
             f"epochs left at {_recent_epoch_seconds(state.history):.2f} s per epoch and "
             f"{state.last_eval_seconds or 0:.2f} s per evaluation (training in {precision}) need "
