@@ -176,11 +176,13 @@ def test_projected_time_left_on_a_hand_worked_history():
     # the window holds the last five epochs only: median(1, 1, 3, 1, 1) = 1
     longer = history + [{"epoch": 5, "seconds": 1.0}, {"epoch": 6, "seconds": 1.0}]
     assert projected_seconds_left(cfg, longer, 6, 4.0) == pytest.approx(94 * 1.0 + 10 * 4.0)
-    assert projected_seconds_left(cfg, history[:2], 1, 4.0) is None
+    # three epochs at least, so that the first one's warm-up is outvoted: median(9, 1, 1) = 1
+    assert projected_seconds_left(cfg, history[:4], 3, 4.0) == pytest.approx(97 * 1.0 + 10 * 4.0)
+    assert projected_seconds_left(cfg, history[:3], 2, 4.0) is None
 
 
 def test_a_run_that_cannot_finish_in_its_budget_stops_at_once_and_says_why(tiny_data, tmp_path):
-    """stop_if_unfinishable: the pace measured after two epochs says 100,000 epochs cannot end
+    """stop_if_unfinishable: the pace measured after three epochs says 100,000 epochs cannot end
     within a 10-minute budget, so the run stops there (checkpoint and status kept) instead of
     training until the deadline; a run that fits is not stopped. An execution switch: the
     identity does not change."""
@@ -192,8 +194,8 @@ def test_a_run_that_cannot_finish_in_its_budget_stops_at_once_and_says_why(tiny_
             deadline=t0 + 600)
     assert time.time() - t0 < 60
     note = read_record(tmp_path / "long" / STATUS_NAME)
-    assert note["status"] == "paused" and note["epoch"] == 2
-    assert "99998 epochs left" in note["message"] and "the budget leaves" in note["message"]
+    assert note["status"] == "paused" and note["epoch"] == 3
+    assert "99997 epochs left" in note["message"] and "the budget leaves" in note["message"]
     assert (tmp_path / "long" / "checkpoint.pt").exists()
     assert TrainConfig.from_dict(long).identity() == TrainConfig.from_dict(
         {**long, "stop_if_unfinishable": False}).identity()
@@ -219,3 +221,21 @@ def test_the_pace_is_checked_once_so_a_later_slowdown_never_stops_a_started_run(
     rec = fit(_model(tiny_data), tiny_data, {**BASE, "stop_if_unfinishable": True},
               progress=False, deadline=time.time() + 600)
     assert rec["status"] == "complete" and len(verdicts) == 1
+
+
+@pytest.mark.parametrize("factor, stops", [(1.2, False), (2.0, True)])
+def test_only_a_projection_well_past_the_budget_stops_a_run(tiny_data, monkeypatch, factor, stops):
+    """A close call (projected 1.2x the time left: perhaps the first epochs were slowed by another
+    job) keeps training until the deadline; twice the time left stops at once."""
+    from seqrec import training
+    deadline = time.time() + 600
+    real = training.projected_seconds_left
+    monkeypatch.setattr(training, "projected_seconds_left", lambda *a: None if real(*a) is None
+                        else factor * (deadline - time.time()))
+    config = {**BASE, "stop_if_unfinishable": True}
+    if stops:
+        with pytest.raises(BudgetExhausted, match="cannot finish"):
+            fit(_model(tiny_data), tiny_data, config, progress=False, deadline=deadline)
+    else:
+        assert fit(_model(tiny_data), tiny_data, config, progress=False,
+                   deadline=deadline)["status"] == "complete"

@@ -46,6 +46,12 @@ LABELS = ("profile", "variant")
 COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
 
 
+# `stop_if_unfinishable` stops a run only when its projected time exceeds the time left by this
+# factor: a hopeless run (hours over the budget) stops at once, while a close call (the first
+# epochs slowed by another job on the machine) keeps running until the deadline
+UNFINISHABLE_MARGIN = 1.5
+
+
 class BudgetExhausted(SeqrecError):
     """The time budget ran out; a checkpoint was written and `resume=True` continues the run."""
 
@@ -377,7 +383,7 @@ def projected_seconds_left(cfg: TrainConfig, history: list[dict], epoch: int,
                            eval_seconds: float | None) -> float | None:
     """Seconds the epochs after `epoch` should take at the pace measured so far: the median of
     the last (up to) five training epochs per epoch, and the latest evaluation per evaluation
-    still due. None before two epochs are measured (the first one includes warm-up)."""
+    still due. None before three epochs are measured (the first one includes warm-up)."""
     epoch_seconds = _recent_epoch_seconds(history)
     if epoch_seconds is None:
         return None
@@ -387,19 +393,20 @@ def projected_seconds_left(cfg: TrainConfig, history: list[dict], epoch: int,
 
 
 def _recent_epoch_seconds(history: list[dict]) -> float | None:
-    """Median of the last (up to) five training epochs; None before two were measured."""
+    """Median of the last (up to) five training epochs; None before three were measured (the
+    median of three ignores the first epoch's warm-up)."""
     trained = [h["seconds"] for h in history if h["epoch"] > 0][-5:]
-    return statistics.median(trained) if len(trained) >= 2 else None
+    return statistics.median(trained) if len(trained) >= 3 else None
 
 
 def _reason_to_stop(cfg: TrainConfig, state: _State, deadline: float | None, autocast: bool,
                     device: torch.device, check_pace: bool) -> str | None:
     """Why the run must stop after this epoch, or None: the deadline has passed, or (`check_pace`:
     `stop_if_unfinishable`, checked once, when the pace of the first epochs is known) the pace
-    measured here says the rest cannot end before it. Stopping early leaves the time budget to
-    runs that can finish (a checkpoint on a machine that does not last is lost; a record is not).
-    Checked once only, so that a later, passing slowdown (another job on the machine) never
-    stops a run that has started."""
+    measured here says the rest needs more than UNFINISHABLE_MARGIN times the time left.
+    Stopping early leaves the time budget to runs that can finish (a checkpoint on a machine that
+    does not last is lost; a record is not). Checked once only, so that a later, passing slowdown
+    (another job on the machine) never stops a run that has started."""
     if deadline is None or state.epoch >= cfg.epochs:
         return None
     now = time.time()
@@ -408,7 +415,7 @@ def _reason_to_stop(cfg: TrainConfig, state: _State, deadline: float | None, aut
     if not check_pace:
         return None
     left = projected_seconds_left(cfg, state.history, state.epoch, state.last_eval_seconds)
-    if left is None or now + left <= deadline:
+    if left is None or left <= UNFINISHABLE_MARGIN * (deadline - now):
         return None
     precision = "bf16 autocast" if autocast else "fp32"
     if device.type == "cpu" and not autocast and cfg.amp == "auto":
