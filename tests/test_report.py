@@ -162,3 +162,42 @@ def test_training_precision_effect_pairs_the_same_run_in_bf16_and_fp32():
     assert effect.loc["Caser+", "Wilcoxon"] == "fp32 better"
     assert effect.loc["SASRec", "fp32 − bf16"] == 0.0
     assert effect.loc["SASRec", "Wilcoxon"] == "no significant difference"
+
+
+def test_the_cost_of_missing_runs_is_projected_from_the_benchmark_files(tmp_path):
+    """Two models trained on FS-NYC (L = 20, 2000 epochs, evaluation every 10): the other three
+    are missing; a benchmark file timed CosRec at that dataset and L, so only its cost shows."""
+    import json
+    recs = [full_record(m, "fs-nyc", [1] * 10, [(2000, 0.1)]) for m in ("sasrec", "caser+")]
+    for r in recs:
+        r["config"]["eval_every"] = 10
+    bench = tmp_path / "bench-x.json"
+    bench.write_text(json.dumps({"environment": {"threads": 2}, "results": [], "loop": [
+        {"model": "cosrec", "dataset": "fs-nyc", "lookback": 20, "amp_bf16": False,
+         "epoch_s": 18.0, "eval_all_users_s": 6.0}]}))
+    cost = report.cost_of_missing_runs({"fs-nyc": ("cpu-paper", recs)}, [bench])
+    assert list(cost.index) == [("FS-NYC", "CosRec")]
+    assert cost.loc[("FS-NYC", "CosRec"), "projected h"] == 10.7     # 2000 x 18 s + 201 x 2 x 6 s
+    assert report.cost_of_missing_runs({"fs-nyc": ("cpu-paper", recs)}, []).empty
+
+
+def test_claims_by_precision_read_the_verdict_once_per_training_precision():
+    """Caser+ and SASRec trained in bf16 and again in fp32 (Caser trained in bf16 only, so it is
+    left out): one table per precision, the verdict from that precision's runs alone."""
+    from seqrec import claims
+    runs = []
+    for amp, plus_rank in ((True, 50), (False, 1)):
+        for model, rank in (("caser+", plus_rank), ("sasrec", 30)):
+            rec = full_record(model, "fs-nyc", [rank] * 40, [(2000, 0.1)])
+            rec["config"]["amp"] = amp
+            rec["last"]["test"] = {"full": {"NDCG@10": 0.1}}
+            runs.append(rec)
+    runs.append(full_record("caser", "fs-nyc", [9] * 40, [(2000, 0.1)]))
+    tables = claims.claims_by_precision(runs, "last", ["full"])
+    assert set(tables) == {"bf16 autocast", "fp32"}
+    assert list(tables["fp32"]["claim"]) == ["Caser+ vs SASRec"]
+    # fp32: rank 1 against rank 30 on every user, better on all nine metrics; bf16: ranks 50 and
+    # 30 are both outside the top 20, so every metric ties at zero
+    assert tables["fp32"]["ours: better / worse on (of 9)"].iloc[0] == "9 / 0"
+    assert tables["bf16 autocast"]["ours: better / worse on (of 9)"].iloc[0] == "0 / 0"
+    assert "fp32" in tables["fp32"].attrs["label"]

@@ -289,6 +289,28 @@ def long_runs(results_dir, profiles=LONG_RUN_PROFILES) -> dict[str, tuple[str, l
     return {dataset: min(options, key=lambda o: o[:2])[2:] for dataset, options in found.items()}
 
 
+def cost_of_missing_runs(long: dict, bench_paths) -> pd.DataFrame:
+    """For the datasets of `long_runs`, the models without a long run and what each would take
+    at that budget (the dataset's L, eval_every and epochs) on every device the benchmark files
+    in `bench_paths` timed it (`benchfiles.projected_cell_hours`); empty when none did."""
+    from .benchfiles import projected_cell_hours
+    tables = []
+    for dataset, (_, recs) in long.items():
+        trained = [r for r in recs if r["config"]["model"] not in BASELINES]
+        absent = [m for m in TABLE_ORDER if m not in {r["config"]["model"] for r in trained}]
+        if not (trained and absent):
+            continue
+        config, epochs = trained[0]["config"], max(r["last"]["epoch"] for r in trained)
+        cost = projected_cell_hours(bench_paths, dataset, config["lookback"], epochs,
+                                    config["eval_every"], absent)
+        if len(cost):
+            tables.append(cost.assign(dataset=DATASET_LABELS.get(dataset, dataset), epochs=epochs))
+    if not tables:
+        return pd.DataFrame()
+    return pd.concat(tables).sort_values(["dataset", "model"], kind="stable").set_index(
+        ["dataset", "model"])
+
+
 def long_run_of(results_dir, model: str, dataset: str | None = None) -> dict | None:
     """The committed long run of `model` (on `dataset`, or on the first dataset that has one)."""
     for ds, (_, recs) in long_runs(results_dir).items():
