@@ -8,7 +8,7 @@ import pandas as pd
 from . import stats
 from .paper import paper_table
 from .registry import DATASET_LABELS, LABELS, ORIGINAL_OF
-from .report import budget_label, curves, precision, table1
+from .report import budget_label, curves, precision_twins, table1
 
 # the paper's comparisons: each "+" model against its original (the dagger) and against SASRec
 CLAIM_PAIRS = tuple(ORIGINAL_OF.items()) + tuple((plus, "sasrec") for plus in ORIGINAL_OF)
@@ -109,13 +109,10 @@ def claims_by_precision(recs: list[dict], when: str = "last", protocols=("full",
     """{training precision: the pairwise claims (`claims`) under each of `protocols`} on the
     models that were trained in both precisions (e.g. a bf16 profile and its `fp32` variant), so
     that a verdict can be read once per precision on the same models."""
-    twins = {(r["config"]["dataset"], r["config"]["model"]) for r in recs if precision(r) == "fp32"}
-    twins &= {(r["config"]["dataset"], r["config"]["model"]) for r in recs
-              if precision(r) == "bf16 autocast"}
+    twins = precision_twins(recs).values()
     out = {}
     for name in ("bf16 autocast", "fp32"):
-        runs = [r for r in recs if precision(r) == name
-                and (r["config"]["dataset"], r["config"]["model"]) in twins]
+        runs = [pair[name] for pair in twins]
         verdicts = [claims(runs, when, p).assign(protocol=p) for p in protocols]
         table = pd.concat(verdicts, ignore_index=True) if verdicts else pd.DataFrame()
         if len(table):

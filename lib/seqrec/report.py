@@ -233,21 +233,25 @@ def main_runs(recs: list[dict]) -> list[dict]:
     return [r for r in recs if variant(r) == ""]
 
 
-def training_precision_effect(recs: list[dict], when: str = "last",
-                              metric: str = "NDCG@10") -> pd.DataFrame:
-    """Runs made twice with one configuration except the training precision (bf16 autocast and
-    fp32, e.g. a profile's `fp32` variant): per dataset, model, seed and protocol, the test
-    `metric` of each and whether the per-user values differ significantly (paired Wilcoxon,
-    `stats.compare` of fp32 against bf16). Evaluation scores in fp32 in both."""
+def precision_twins(recs: list[dict]) -> dict[tuple, dict[str, dict]]:
+    """{(dataset, model, seed): {'bf16 autocast': record, 'fp32': record}} for the trained runs
+    made in both training precisions (e.g. a bf16 profile and its `fp32` variant)."""
     runs: dict[tuple, dict[str, dict]] = {}
     for rec in recs:
         c = rec["config"]
         if c["model"] not in BASELINES:
             runs.setdefault((c["dataset"], c["model"], c["seed"]), {})[precision(rec)] = rec
+    return {key: pair for key, pair in runs.items() if len(pair) == 2}
+
+
+def training_precision_effect(recs: list[dict], when: str = "last",
+                              metric: str = "NDCG@10") -> pd.DataFrame:
+    """Runs made twice with one configuration except the training precision (`precision_twins`):
+    per dataset, model, seed and protocol, the test `metric` of each and whether the per-user
+    values differ significantly (paired Wilcoxon, `stats.compare` of fp32 against bf16).
+    Evaluation scores in fp32 in both."""
     rows = []
-    for (dataset, model, seed), pair in runs.items():
-        if len(pair) < 2:
-            continue
+    for (dataset, model, seed), pair in precision_twins(recs).items():
         bf16, fp32 = pair["bf16 autocast"], pair["fp32"]
         for protocol in fp32["test_ranks"][when]:
             if protocol not in bf16["test_ranks"][when]:
