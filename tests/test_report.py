@@ -201,3 +201,62 @@ def test_claims_by_precision_read_the_verdict_once_per_training_precision():
     assert tables["fp32"]["ours: better / worse on (of 9)"].iloc[0] == "9 / 0"
     assert tables["bf16 autocast"]["ours: better / worse on (of 9)"].iloc[0] == "0 / 0"
     assert "fp32" in tables["fp32"].attrs["label"]
+
+
+# ------------------------------------------------------------------------------------------ seeds
+def seeded(model, seed, ranks, value=0.1, amp=True, variant=""):
+    rec = full_record(model, "fs-nyc", ranks, [(2000, value)])
+    rec["config"].update(seed=seed, amp=amp, variant=variant)
+    rec["last"]["test"] = {"full": {"NDCG@10": value}}
+    return rec
+
+
+def test_seed_spread_measures_how_far_a_run_moves_with_its_seed_alone():
+    """SASRec at three seeds (0.30, 0.32, 0.34): mean 0.32, sd 0.02, range 0.04. A run of another
+    variant or training precision is not one of its seeds; a model with one seed has no spread."""
+    recs = [seeded("sasrec", s, [1] * 10, v) for s, v in ((42, 0.30), (43, 0.32), (44, 0.34))]
+    recs += [seeded("sasrec", 45, [1] * 10, 0.90, amp=False),               # fp32: another group
+             seeded("sasrec", 46, [1] * 10, 0.90, variant="ce"),            # another variant
+             seeded("caser+", 42, [1] * 10, 0.5)]                           # one seed only
+    spread = report.seed_spread(recs)
+    assert len(spread) == 1
+    row = spread.iloc[0]
+    assert (row["model"], row["seeds"], row["protocol"]) == ("SASRec", 3, "full")
+    assert [row[f"seed {s}"] for s in (42, 43, 44)] == [0.30, 0.32, 0.34]
+    assert np.isclose(row["mean"], 0.32) and np.isclose(row["sd"], 0.02)
+    assert np.isclose(row["max − min"], 0.04)
+
+
+def test_claims_by_seed_give_each_seeds_verdict_and_the_pooled_one():
+    """Seed 42: Caser+ ranks every target first, SASRec 30th (Caser+ far better); seed 43 the
+    reverse. The two seeds give opposite verdicts; pooled over seeds (per-user values averaged, as
+    Table 1 does) the pair ties, so no significant difference, and the seeds do not agree."""
+    from seqrec import claims
+    recs = [seeded("caser+", 42, [1] * 40), seeded("sasrec", 42, [30] * 40),
+            seeded("caser+", 43, [30] * 40), seeded("sasrec", 43, [1] * 40),
+            seeded("caser", 42, [5] * 40)]                                  # one seed: left out
+    table = claims.claims_by_seed(recs, "last", ["full"])
+    assert len(table) == 1
+    row = table.iloc[0]
+    assert (row["claim"], row["protocol"], row["setting"]) == (
+        "Caser+ vs SASRec", "full", "cpu-paper, bf16 autocast")
+    verdicts = {row["seed 42"].split(" (")[0], row["seed 43"].split(" (")[0]}
+    assert verdicts == {"holds", "does not hold"}
+    assert row["all seeds"].startswith("no significant difference")
+    assert not row["same verdict"]
+
+
+def test_seed_curves_draw_one_line_per_seed_in_one_colour_per_model():
+    import matplotlib
+    matplotlib.use("Agg")
+    recs = [seeded(m, s, [1] * 10) for m in ("caser+", "sasrec") for s in (42, 43)]
+    for rec, (a, b) in zip(recs, ((0.1, 0.2), (0.1, 0.3), (0.2, 0.2), (0.2, 0.4))):
+        rec["history"] = [{"epoch": 10, "test": {"full": {"NDCG@10": a}}},
+                          {"epoch": 20, "test": {"full": {"NDCG@10": b}}}]
+    fig = report.plot_seed_curves(recs)
+    lines = fig.axes[0].get_lines()
+    assert [line.get_label() for line in lines] == [
+        "Caser+, seed 42", "Caser+, seed 43", "SASRec, seed 42", "SASRec, seed 43"]
+    assert list(lines[1].get_ydata()) == [0.1, 0.3]
+    assert lines[0].get_color() == lines[1].get_color() != lines[2].get_color()
+    assert report.plot_seed_curves(recs[:1]) is None                       # one seed: no figure

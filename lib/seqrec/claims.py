@@ -8,7 +8,7 @@ import pandas as pd
 from . import stats
 from .paper import paper_table
 from .registry import DATASET_LABELS, LABELS, ORIGINAL_OF
-from .report import budget_label, curves, precision_twins, table1
+from .report import budget_label, curves, precision_twins, seed_groups, table1
 
 # the paper's comparisons: each "+" model against its original (the dagger) and against SASRec
 CLAIM_PAIRS = tuple(ORIGINAL_OF.items()) + tuple((plus, "sasrec") for plus in ORIGINAL_OF)
@@ -119,3 +119,32 @@ def claims_by_precision(recs: list[dict], when: str = "last", protocols=("full",
             table.attrs["label"] = budget_label(runs)
             out[name] = table
     return out
+
+
+def claims_by_seed(recs: list[dict], when: str = "last", protocols=("full",),
+                   metric: str = "NDCG@10") -> pd.DataFrame:
+    """The pairwise claims (`claims`) read once per seed, on runs that differ in their seed alone
+    (`report.seed_groups`). One row per setting (profile, variant, training precision), dataset,
+    claim and protocol; per seed the verdict on `metric` with both values; `all seeds` the verdict
+    on the per-user values averaged over the seeds (as Table 1 pools seeds); `same verdict`
+    whether every seed gives the verdict the pooled seeds give."""
+    settings: dict[tuple, dict[int, list[dict]]] = {}
+    for (profile, _, _, var, prec), runs in seed_groups(recs).items():
+        for seed, rec in runs.items():
+            settings.setdefault((profile, var, prec), {}).setdefault(seed, []).append(rec)
+    rows = []
+    for (profile, var, prec), by_seed in settings.items():
+        columns = {**{f"seed {s}": runs for s, runs in sorted(by_seed.items())},
+                   "all seeds": [r for runs in by_seed.values() for r in runs]}
+        for protocol in protocols:
+            found: dict[tuple, dict[str, dict]] = {}              # (dataset, claim): column: row
+            for column, runs in columns.items():
+                for c in claims(runs, when, protocol, metric).to_dict("records"):
+                    found.setdefault((c["dataset"], c["claim"]), {})[column] = c
+            for (dataset, claim), by_column in found.items():
+                rows.append({"setting": f"{profile}" + (f" ~{var}" if var else "") + f", {prec}",
+                             "dataset": dataset, "claim": claim, "protocol": protocol,
+                             **{column: f"{c['verdict']} ({c[f'ours {metric}']})"
+                                for column, c in by_column.items()},
+                             "same verdict": len({c["verdict"] for c in by_column.values()}) == 1})
+    return pd.DataFrame(rows)

@@ -268,6 +268,61 @@ def training_precision_effect(recs: list[dict], when: str = "last",
     return pd.DataFrame(rows)
 
 
+def seed_groups(recs: list[dict]) -> dict[tuple, dict[int, dict]]:
+    """{(profile, dataset, model, variant, precision): {seed: record}}: trained runs that differ
+    in their seed alone, where there are two seeds or more."""
+    groups: dict[tuple, dict[int, dict]] = {}
+    for rec in recs:
+        c = rec["config"]
+        if c["model"] not in BASELINES:
+            key = (c.get("profile"), c["dataset"], c["model"], variant(rec), precision(rec))
+            groups.setdefault(key, {})[c["seed"]] = rec
+    return {key: dict(sorted(runs.items())) for key, runs in groups.items() if len(runs) > 1}
+
+
+def seed_spread(recs: list[dict], when: str = "last", metric: str = "NDCG@10") -> pd.DataFrame:
+    """How far a run moves with its seed alone (`seed_groups`): per group and protocol, the test
+    `metric` of every seed, their mean, sample standard deviation and range (max − min)."""
+    rows = []
+    for (profile, dataset, model, var, prec), runs in seed_groups(recs).items():
+        first = next(iter(runs.values()))
+        protocols = [p for p in first[when]["test"] if all(p in r[when]["test"] for r in runs.values())]
+        for protocol in protocols:
+            values = pd.Series({seed: r[when]["test"][protocol][metric] for seed, r in runs.items()})
+            rows.append({"profile": profile, "dataset": DATASET_LABELS.get(dataset, dataset),
+                         "model": LABELS.get(model, model), "variant": var or "(main)",
+                         "precision": prec, "protocol": protocol, "seeds": len(values),
+                         **{f"seed {seed}": v for seed, v in values.items()},
+                         "mean": values.mean(), "sd": values.std(ddof=1),
+                         "max − min": values.max() - values.min()})
+    return pd.DataFrame(rows)
+
+
+def plot_seed_curves(recs: list[dict], protocol: str = "full", metric: str = "NDCG@10"):
+    """Test `metric` per evaluated epoch of every seed of each `seed_groups` group: one panel per
+    setting (profile, dataset, variant, precision), one colour per model, one line per seed.
+    Returns the figure, or None without a group."""
+    import matplotlib.pyplot as plt
+    panels: dict[tuple, list[tuple[str, dict[int, dict]]]] = {}
+    for (profile, dataset, model, var, prec), runs in seed_groups(recs).items():
+        panels.setdefault((profile, dataset, var, prec), []).append((model, runs))
+    if not panels:
+        return None
+    fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 3.6), squeeze=False)
+    for ax, ((profile, dataset, var, prec), groups) in zip(axes[0], sorted(panels.items())):
+        for colour, (model, runs) in enumerate(sorted(groups)):
+            for style, (seed, rec) in zip(("-", "--", ":", "-."), runs.items()):
+                c = curves([rec], metric, "test", protocol)
+                ax.plot(c["epoch"], c["value"], linestyle=style, color=f"C{colour}",
+                        label=f"{LABELS.get(model, model)}, seed {seed}")
+        ax.set(xlabel="epoch", ylabel=f"test {metric} ({protocol})",
+               title=f"{DATASET_LABELS.get(dataset, dataset)}: profile {profile}"
+                     + (f" ~{var}" if var else "") + f", {prec}")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
 # ------------------------------------------------------------------------------------ long runs
 # committed run folders under results/, preferred first: the paper's settings on the canonical
 # data (GPU), on the dataset copies (GPU), then the paper's protocol at L = 20 on a CPU
