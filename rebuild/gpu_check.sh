@@ -3,6 +3,9 @@
 #
 #   SEQREC_DATA_DIR=/path/to/shared/data bash rebuild/gpu_check.sh [OUT_DIR]
 #
+# On a GPU machine without network, `bash rebuild/gpu_prepare.sh` (run first, where the data and
+# a package registry are) makes the folders to carry, .gpudata/ and .whl/, and prints the call.
+#
 # Runs from the repository root with plain `python3` (torch with CUDA, numpy, pandas, scipy, tqdm,
 # pyyaml). Missing pure-Python packages (pytest, pooch, ...) are installed from ./.whl if that
 # folder exists; the authors' wheel for the fidelity tests is read from $SEQREC_CACHE.
