@@ -212,9 +212,12 @@ def seeded(model, seed, ranks, value=0.1, amp=True, variant=""):
 
 
 def test_seed_spread_measures_how_far_a_run_moves_with_its_seed_alone():
-    """SASRec at three seeds (0.30, 0.32, 0.34): mean 0.32, sd 0.02, range 0.04. A run of another
-    variant or training precision is not one of its seeds; a model with one seed has no spread."""
-    recs = [seeded("sasrec", s, [1] * 10, v) for s, v in ((42, 0.30), (43, 0.32), (44, 0.34))]
+    """SASRec at three seeds (0.30, 0.32, 0.34): mean 0.32, sd 0.02, range 0.04. Seeds 42 and 43
+    rank every target first, seed 44 none in the top 20: the Wilcoxon test over users separates
+    seed 44 from each of the others (2 of the 3 pairs). A run of another variant or training
+    precision is not one of its seeds; a model with one seed has no spread."""
+    recs = [seeded("sasrec", s, ranks, v)
+            for s, ranks, v in ((42, [1] * 10, 0.30), (43, [1] * 10, 0.32), (44, [50] * 10, 0.34))]
     recs += [seeded("sasrec", 45, [1] * 10, 0.90, amp=False),               # fp32: another group
              seeded("sasrec", 46, [1] * 10, 0.90, variant="ce"),            # another variant
              seeded("caser+", 42, [1] * 10, 0.5)]                           # one seed only
@@ -225,6 +228,7 @@ def test_seed_spread_measures_how_far_a_run_moves_with_its_seed_alone():
     assert [row[f"seed {s}"] for s in (42, 43, 44)] == [0.30, 0.32, 0.34]
     assert np.isclose(row["mean"], 0.32) and np.isclose(row["sd"], 0.02)
     assert np.isclose(row["max − min"], 0.04)
+    assert row["seed pairs differing (Wilcoxon)"] == "2 / 3"
 
 
 def test_claims_by_seed_give_each_seeds_verdict_and_the_pooled_one():

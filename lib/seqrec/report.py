@@ -282,19 +282,25 @@ def seed_groups(recs: list[dict]) -> dict[tuple, dict[int, dict]]:
 
 def seed_spread(recs: list[dict], when: str = "last", metric: str = "NDCG@10") -> pd.DataFrame:
     """How far a run moves with its seed alone (`seed_groups`): per group and protocol, the test
-    `metric` of every seed, their mean, sample standard deviation and range (max − min)."""
+    `metric` of every seed, their mean, sample standard deviation and range (max − min), and how
+    many pairs of seeds the paired Wilcoxon test over users (the test behind Table 1's marks)
+    finds significantly different: the same model, trained again, can earn a mark by itself."""
     rows = []
     for (profile, dataset, model, var, prec), runs in seed_groups(recs).items():
         first = next(iter(runs.values()))
         protocols = [p for p in first[when]["test"] if all(p in r[when]["test"] for r in runs.values())]
         for protocol in protocols:
             values = pd.Series({seed: r[when]["test"][protocol][metric] for seed, r in runs.items()})
+            per_user = [per_user_values(r, when, protocol)[metric] for r in runs.values()]
+            pairs = [(a, b) for i, a in enumerate(per_user) for b in per_user[i + 1:]]
+            differ = sum(stats.compare(a, b) is not None for a, b in pairs)
             rows.append({"profile": profile, "dataset": DATASET_LABELS.get(dataset, dataset),
                          "model": LABELS.get(model, model), "variant": var or "(main)",
                          "precision": prec, "protocol": protocol, "seeds": len(values),
                          **{f"seed {seed}": v for seed, v in values.items()},
                          "mean": values.mean(), "sd": values.std(ddof=1),
-                         "max − min": values.max() - values.min()})
+                         "max − min": values.max() - values.min(),
+                         "seed pairs differing (Wilcoxon)": f"{differ} / {len(pairs)}"})
     return pd.DataFrame(rows)
 
 
