@@ -125,17 +125,18 @@ def claims_by_seed(recs: list[dict], when: str = "last", protocols=("full",),
                    metric: str = "NDCG@10") -> pd.DataFrame:
     """The pairwise claims (`claims`) read once per seed, on runs that differ in their seed alone
     (`report.seed_groups`). One row per setting (profile, variant, training precision), dataset,
-    claim and protocol; per seed the verdict on `metric` with both values; `all seeds` the verdict
-    on the per-user values averaged over the seeds (as Table 1 pools seeds); `same verdict`
-    whether every seed gives the verdict the pooled seeds give."""
-    settings: dict[tuple, dict[int, list[dict]]] = {}
+    claim and protocol; per seed the verdict on `metric` with both values; `seeds pooled` the
+    verdict on the per-user values averaged over the seeds every model of the setting has (as
+    Table 1 pools seeds); `same verdict` whether all these verdicts agree."""
+    settings: dict[tuple, list[dict[int, dict]]] = {}
     for (profile, _, _, var, prec), runs in seed_groups(recs).items():
-        for seed, rec in runs.items():
-            settings.setdefault((profile, var, prec), {}).setdefault(seed, []).append(rec)
+        settings.setdefault((profile, var, prec), []).append(runs)
     rows = []
-    for (profile, var, prec), by_seed in settings.items():
-        columns = {**{f"seed {s}": runs for s, runs in sorted(by_seed.items())},
-                   "all seeds": [r for runs in by_seed.values() for r in runs]}
+    for (profile, var, prec), groups in settings.items():
+        seeds = sorted(set().union(*groups))
+        common = set.intersection(*(set(runs) for runs in groups))
+        columns = {**{f"seed {s}": [runs[s] for runs in groups if s in runs] for s in seeds},
+                   "seeds pooled": [runs[s] for runs in groups for s in common]}
         for protocol in protocols:
             found: dict[tuple, dict[str, dict]] = {}              # (dataset, claim): column: row
             for column, runs in columns.items():
