@@ -229,6 +229,10 @@ def test_seed_spread_measures_how_far_a_run_moves_with_its_seed_alone():
     assert np.isclose(row["mean"], 0.32) and np.isclose(row["sd"], 0.02)
     assert np.isclose(row["max − min"], 0.04)
     assert row["seed pairs differing (Wilcoxon)"] == "2 / 3"
+    # models with different seeds: one column per seed, in order, before the summary columns
+    mixed = [seeded("caser+", s, [1] * 10) for s in (43, 44)] + [seeded("sasrec", s, [1] * 10)
+                                                                 for s in (42, 43)]
+    assert list(report.seed_spread(mixed).columns[7:11]) == ["seed 42", "seed 43", "seed 44", "mean"]
 
 
 def test_claims_by_seed_give_each_seeds_verdict_and_the_pooled_one():

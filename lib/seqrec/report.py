@@ -301,7 +301,10 @@ def seed_spread(recs: list[dict], when: str = "last", metric: str = "NDCG@10") -
                          "mean": values.mean(), "sd": values.std(ddof=1),
                          "max − min": values.max() - values.min(),
                          "seed pairs differing (Wilcoxon)": f"{differ} / {len(pairs)}"})
-    return pd.DataFrame(rows)
+    df = pd.DataFrame(rows)
+    seeds = sorted((c for c in df.columns if c.split(" ")[-1].isdigit()), key=lambda c: int(c[5:]))
+    head = list(df.columns[:7])                                    # profile ... "seeds"
+    return df[head + seeds + [c for c in df.columns if c not in head + seeds]]
 
 
 def plot_seed_curves(recs: list[dict], protocol: str = "full", metric: str = "NDCG@10"):
