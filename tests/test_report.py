@@ -232,7 +232,8 @@ def test_seed_spread_measures_how_far_a_run_moves_with_its_seed_alone():
     # models with different seeds: one column per seed, in order, before the summary columns
     mixed = [seeded("caser+", s, [1] * 10) for s in (43, 44)] + [seeded("sasrec", s, [1] * 10)
                                                                  for s in (42, 43)]
-    assert list(report.seed_spread(mixed).columns[7:11]) == ["seed 42", "seed 43", "seed 44", "mean"]
+    columns = list(report.seed_spread(mixed).columns)
+    assert columns[7:11] == ["seed 42", "seed 43", "seed 44", "mean"]
 
 
 def test_claims_by_seed_give_each_seeds_verdict_and_the_pooled_one():

@@ -284,13 +284,15 @@ def seed_spread(recs: list[dict], when: str = "last", metric: str = "NDCG@10") -
     """How far a run moves with its seed alone (`seed_groups`): per group and protocol, the test
     `metric` of every seed, their mean, sample standard deviation and range (max − min), and how
     many pairs of seeds the paired Wilcoxon test over users (the test behind Table 1's marks)
-    finds significantly different: the same model, trained again, can earn a mark by itself."""
+    finds significantly different (where it does, a mark could come from the seed alone)."""
     rows = []
     for (profile, dataset, model, var, prec), runs in seed_groups(recs).items():
         first = next(iter(runs.values()))
-        protocols = [p for p in first[when]["test"] if all(p in r[when]["test"] for r in runs.values())]
+        protocols = [p for p in first[when]["test"]
+                     if all(p in r[when]["test"] for r in runs.values())]
         for protocol in protocols:
-            values = pd.Series({seed: r[when]["test"][protocol][metric] for seed, r in runs.items()})
+            values = pd.Series({seed: r[when]["test"][protocol][metric]
+                                for seed, r in runs.items()})
             per_user = [per_user_values(r, when, protocol)[metric] for r in runs.values()]
             pairs = [(a, b) for i, a in enumerate(per_user) for b in per_user[i + 1:]]
             differ = sum(stats.compare(a, b) is not None for a, b in pairs)
@@ -302,8 +304,10 @@ def seed_spread(recs: list[dict], when: str = "last", metric: str = "NDCG@10") -
                          "max − min": values.max() - values.min(),
                          "seed pairs differing (Wilcoxon)": f"{differ} / {len(pairs)}"})
     df = pd.DataFrame(rows)
+    if df.empty:
+        return df
+    head = ["profile", "dataset", "model", "variant", "precision", "protocol", "seeds"]
     seeds = sorted((c for c in df.columns if c.split(" ")[-1].isdigit()), key=lambda c: int(c[5:]))
-    head = list(df.columns[:7])                                    # profile ... "seeds"
     return df[head + seeds + [c for c in df.columns if c not in head + seeds]]
 
 
@@ -318,8 +322,9 @@ def plot_seed_curves(recs: list[dict], protocol: str = "full", metric: str = "ND
     if not panels:
         return None
     fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 3.6), squeeze=False)
-    for ax, ((profile, dataset, var, prec), groups) in zip(axes[0], sorted(panels.items())):
-        for colour, (model, runs) in enumerate(sorted(groups)):
+    ordered = sorted(panels.items(), key=lambda panel: tuple(map(str, panel[0])))
+    for ax, ((profile, dataset, var, prec), groups) in zip(axes[0], ordered):
+        for colour, (model, runs) in enumerate(sorted(groups, key=lambda group: group[0])):
             for style, (seed, rec) in zip(("-", "--", ":", "-."), runs.items()):
                 c = curves([rec], metric, "test", protocol)
                 ax.plot(c["epoch"], c["value"], linestyle=style, color=f"C{colour}",
