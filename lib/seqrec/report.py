@@ -7,6 +7,7 @@ Everything here reads run records (`seqrec.results`) and the paper's transcribed
 """
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -233,15 +234,21 @@ def main_runs(recs: list[dict]) -> list[dict]:
     return [r for r in recs if variant(r) == ""]
 
 
+def repeated_runs(recs: list[dict], key, member) -> dict[tuple, dict]:
+    """{key(rec): {member(rec): record}} for the trained runs (floors left out), keeping the keys
+    with two members or more: the same run made again with one thing changed."""
+    groups: dict[tuple, dict] = {}
+    for rec in recs:
+        if rec["config"]["model"] not in BASELINES:
+            groups.setdefault(key(rec), {})[member(rec)] = rec
+    return {k: runs for k, runs in groups.items() if len(runs) > 1}
+
+
 def precision_twins(recs: list[dict]) -> dict[tuple, dict[str, dict]]:
     """{(dataset, model, seed): {'bf16 autocast': record, 'fp32': record}} for the trained runs
     made in both training precisions (e.g. a bf16 profile and its `fp32` variant)."""
-    runs: dict[tuple, dict[str, dict]] = {}
-    for rec in recs:
-        c = rec["config"]
-        if c["model"] not in BASELINES:
-            runs.setdefault((c["dataset"], c["model"], c["seed"]), {})[precision(rec)] = rec
-    return {key: pair for key, pair in runs.items() if len(pair) == 2}
+    return repeated_runs(recs, lambda r: (r["config"]["dataset"], r["config"]["model"],
+                                          r["config"]["seed"]), precision)
 
 
 def training_precision_effect(recs: list[dict], when: str = "last",
@@ -271,13 +278,11 @@ def training_precision_effect(recs: list[dict], when: str = "last",
 def seed_groups(recs: list[dict]) -> dict[tuple, dict[int, dict]]:
     """{(profile, dataset, model, variant, precision): {seed: record}}: trained runs that differ
     in their seed alone, where there are two seeds or more."""
-    groups: dict[tuple, dict[int, dict]] = {}
-    for rec in recs:
+    def setting(rec):
         c = rec["config"]
-        if c["model"] not in BASELINES:
-            key = (c.get("profile"), c["dataset"], c["model"], variant(rec), precision(rec))
-            groups.setdefault(key, {})[c["seed"]] = rec
-    return {key: dict(sorted(runs.items())) for key, runs in groups.items() if len(runs) > 1}
+        return (c.get("profile"), c["dataset"], c["model"], variant(rec), precision(rec))
+    groups = repeated_runs(recs, setting, lambda rec: rec["config"]["seed"])
+    return {key: dict(sorted(runs.items())) for key, runs in groups.items()}
 
 
 def seed_spread(recs: list[dict], when: str = "last", metric: str = "NDCG@10") -> pd.DataFrame:
@@ -325,7 +330,7 @@ def plot_seed_curves(recs: list[dict], protocol: str = "full", metric: str = "ND
     ordered = sorted(panels.items(), key=lambda panel: tuple(map(str, panel[0])))
     for ax, ((profile, dataset, var, prec), groups) in zip(axes[0], ordered):
         for colour, (model, runs) in enumerate(sorted(groups, key=lambda group: group[0])):
-            for style, (seed, rec) in zip(("-", "--", ":", "-."), runs.items()):
+            for style, (seed, rec) in zip(itertools.cycle(("-", "--", ":", "-.")), runs.items()):
                 c = curves([rec], metric, "test", protocol)
                 ax.plot(c["epoch"], c["value"], linestyle=style, color=f"C{colour}",
                         label=f"{LABELS.get(model, model)}, seed {seed}")
