@@ -27,18 +27,20 @@ def _run(args) -> int:
     from .local import run_local
     summary = run_local(profile, cells, jobs=args.jobs, deadline=deadline, engine=args.engine)
     print(f"summary: {len(summary['done'])} done, {len(summary['skipped'])} skipped (record present), "
-          f"{len(summary['paused'])} paused at the budget, {len(summary['not started'])} not started, "
-          f"{len(summary['failed'])} failed")
+          f"{len(summary['paused'])} paused at the budget, {len(summary['interrupted'])} interrupted, "
+          f"{len(summary['not started'])} not started, {len(summary['failed'])} failed")
     for cell, log in summary["failed"]:
         print(f"  failed: {cell.key} — log: {log}")
     from .cells import status_message
     for cell, _ in summary["paused"]:
         print(f"  paused: {cell.key} — {status_message(profile, cell) or 'no status file'}")
+    for cell, _ in summary["interrupted"]:
+        print(f"  interrupted: {cell.key}")
     for cell, _ in summary["not started"]:
         print(f"  not started: {cell.key}")
-    if summary["paused"] or summary["not started"]:
+    if summary["paused"] or summary["interrupted"] or summary["not started"]:
         print("  the same command resumes them (from their checkpoints, where these remain)")
-    return 1 if summary["failed"] else 0
+    return 1 if summary["failed"] else 130 if summary["interrupted"] else 0
 
 
 def _status(args) -> int:

@@ -1,9 +1,14 @@
-"""Run grid cells on this machine: one papermill subprocess per cell, `--jobs` at a time."""
+"""Run grid cells on this machine: one papermill subprocess per cell, `--jobs` at a time.
+
+Interrupted (Ctrl-C, or SIGTERM from a scheduler or `kill`), the runner stops the cells it
+started, each at its last checkpoint, and says so; the same command resumes them."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
@@ -36,6 +41,49 @@ def cell_threads(jobs: int) -> int:
     return max(1, (cores or 1) // max(1, jobs))
 
 
+# the cell processes running now (one per running cell), so that an interrupted runner stops them
+RUNNING: set[subprocess.Popen] = set()
+STOPPING = threading.Event()                        # set once the runner was interrupted
+
+
+def run_process(cmd: list[str], log, env: dict) -> int:
+    """Run one cell's process, its output to `log`; its exit code. The process leads its own
+    process group (papermill and its kernel, or `rebuild.direct`), so `stop_running_cells` can
+    stop all of it, and a runner that is itself stopped never leaves it computing alone."""
+    with open(log, "w") as f:
+        proc = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, env=env, cwd=ROOT,
+                                start_new_session=True)
+        RUNNING.add(proc)
+        try:
+            return proc.wait()
+        finally:
+            RUNNING.discard(proc)
+
+
+def stop_running_cells(grace_seconds: float = 20.0) -> int:
+    """Stop every running cell: SIGTERM to its process group (the process ends where it is; the
+    cell's last checkpoint stays on disk, written atomically), SIGKILL after `grace_seconds`.
+    Not SIGINT: a runner started in the background (`nohup ... &`) ignores SIGINT, and so would
+    its cells. Returns how many were running."""
+    STOPPING.set()
+    procs = list(RUNNING)
+    for sig, wait in ((signal.SIGTERM, grace_seconds), (signal.SIGKILL, 5.0)):
+        for proc in procs:
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, sig)
+                except ProcessLookupError:
+                    pass
+        end = time.monotonic() + wait
+        while any(p.poll() is None for p in procs) and time.monotonic() < end:
+            time.sleep(0.1)
+    return len(procs)
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
+
+
 def execute_cell(profile: Profile, cell: Cell, deadline: float | None = None,
                  gpu: str | None = None, kernel: str = "python3",
                  engine: str = "papermill", threads: int | None = None) -> tuple[str, float, str]:
@@ -63,12 +111,13 @@ def execute_cell(profile: Profile, cell: Cell, deadline: float | None = None,
                "--no-progress-bar"]
     write_meta(profile, cell, status="running", started=time.time(), log=str(log), engine=engine)
     t0 = time.perf_counter()
-    with open(log, "w") as f:
-        proc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+    returncode = run_process(cmd, log, env)
     seconds = time.perf_counter() - t0
     now = state(profile, cell)                      # read from the run record, not from the log
-    if proc.returncode == 0 and now == "done":
+    if returncode == 0 and now == "done":
         status = "done"
+    elif STOPPING.is_set():                         # stopped by the runner: resumes, not failed
+        status = "interrupted"
     elif now == "paused":
         status = "paused"
     else:
@@ -83,7 +132,8 @@ def run_local(profile: Profile, cells: list[Cell], jobs: int = 1, deadline: floa
     Progress lines go to `out` (default: the current sys.stdout)."""
     out = out or sys.stdout
     todo = [c for c in cells if state(profile, c) != "done"]
-    summary: dict[str, list] = {"done": [], "skipped": [], "failed": [], "paused": [], "not started": []}
+    summary: dict[str, list] = {"done": [], "skipped": [], "failed": [], "paused": [],
+                                "interrupted": [], "not started": []}
     summary["skipped"] = [(c, None) for c in cells if c not in todo]
     print(f"profile {profile.name}: {len(cells)} cells, {len(summary['skipped'])} already done, "
           f"{len(todo)} to run, {jobs} at a time", file=out, flush=True)
@@ -99,23 +149,43 @@ def run_local(profile: Profile, cells: list[Cell], jobs: int = 1, deadline: floa
         return cell, status, seconds, log, gpu
 
     finished = 0
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        pending = {}
-        queue = longest_first(todo)
-        while queue or pending:
-            while queue and len(pending) < jobs and free:
-                gpu = free.pop(0)
-                cell = queue.pop(0)
-                print(f"  start {cell.key} ({cell.chapter}.ipynb{', GPU ' + gpu if gpu else ''})",
-                      file=out, flush=True)
-                pending[pool.submit(one, cell, gpu)] = cell
-            done_future = next(as_completed(pending))
-            pending.pop(done_future)
-            cell, status, seconds, log, gpu = done_future.result()
-            free.append(gpu)
-            finished += 1
-            summary[status].append((cell, log))
-            where = f" — log: {log}" if status == "failed" else ""
-            print(f"[{finished}/{len(todo)}] {status:>7} {cell.key} ({seconds:.1f} s){where}",
-                  file=out, flush=True)
+
+    def report(future) -> None:
+        nonlocal finished
+        cell, status, seconds, log, gpu = future.result()
+        free.append(gpu)
+        finished += 1
+        summary[status].append((cell, log))
+        where = f" — log: {log}" if status == "failed" else ""
+        print(f"[{finished}/{len(todo)}] {status:>7} {cell.key} ({seconds:.1f} s){where}",
+              file=out, flush=True)
+
+    STOPPING.clear()
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt) if in_main else None
+    queue = longest_first(todo)
+    try:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            pending = {}
+            try:
+                while queue or pending:
+                    while queue and len(pending) < jobs and free:
+                        gpu = free.pop(0)
+                        cell = queue.pop(0)
+                        print(f"  start {cell.key} ({cell.chapter}.ipynb"
+                              f"{', GPU ' + gpu if gpu else ''})", file=out, flush=True)
+                        pending[pool.submit(one, cell, gpu)] = cell
+                    done_future = next(as_completed(pending))
+                    pending.pop(done_future)
+                    report(done_future)
+            except KeyboardInterrupt as stop:
+                print(f"interrupted ({stop or 'Ctrl-C'}): stopping {len(RUNNING)} running cell(s) "
+                      "at their last checkpoint", file=out, flush=True)
+                stop_running_cells()
+                for future in as_completed(pending):
+                    report(future)
+                summary["not started"] += [(c, None) for c in queue]
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
     return summary

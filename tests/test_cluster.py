@@ -311,13 +311,11 @@ def test_cli_slurm_without_sbatch_says_what_to_do(tmp_path, capsys, monkeypatch)
 
 def test_parallel_cells_share_the_cores_instead_of_oversubscribing(tmp_path, monkeypatch):
     """Each of `jobs` cells gets cores // jobs OpenMP threads (a user's OMP_NUM_THREADS wins)."""
-    import subprocess
     from rebuild import local
     monkeypatch.setattr(local.os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
     assert [local.cell_threads(j) for j in (1, 2, 3, 16)] == [8, 4, 2, 1]
     seen = []
-    monkeypatch.setattr(local.subprocess, "run",
-                        lambda cmd, **kw: seen.append(kw["env"]) or subprocess.CompletedProcess(cmd, 1))
+    monkeypatch.setattr(local, "run_process", lambda cmd, log, env: seen.append(env) or 1)
     raw = yaml.safe_load((profiles.PROFILE_DIR / "smoke.yaml").read_text())
     raw["output"] = str(tmp_path / "runs")
     (tmp_path / "p.yaml").write_text(yaml.safe_dump(raw))

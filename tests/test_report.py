@@ -145,7 +145,8 @@ def test_a_floor_far_above_the_curves_is_named_not_drawn():
 
 def test_training_precision_effect_pairs_the_same_run_in_bf16_and_fp32():
     """The same (dataset, model, seed) trained in bf16 and in fp32: both values per protocol, and
-    the Wilcoxon verdict of fp32 against bf16 (far better ranks: 'fp32 better'; identical: none)."""
+    the Wilcoxon verdict of fp32 against bf16 (far better ranks: 'fp32 better'; identical: none).
+    A run that differs in more than its precision (here its window L) is no twin."""
     bf16 = full_record("caser+", "fs-nyc", [50] * 40, [(2000, 0.1)])
     fp32 = full_record("caser+", "fs-nyc", [1] * 40, [(2000, 0.1)])
     fp32["config"].update(amp=False, variant="fp32")
@@ -156,7 +157,10 @@ def test_training_precision_effect_pairs_the_same_run_in_bf16_and_fp32():
         rec["last"]["test"] = {"full": {"NDCG@10": float(metrics.from_ranks(
             np.asarray(rec["test_ranks"]["last"]["full"]))["NDCG@10"])}}
     lonely = full_record("caser", "fs-nyc", [1] * 40, [(2000, 0.1)])       # no fp32 twin
-    effect = report.training_precision_effect([bf16, fp32, same, same_fp32, lonely]).set_index("model")
+    shorter = full_record("caser", "fs-nyc", [1] * 40, [(2000, 0.1)])      # fp32, but at L = 5:
+    shorter["config"].update(amp=False, variant="l5", lookback=5)          # another run, no twin
+    effect = report.training_precision_effect([bf16, fp32, same, same_fp32, lonely, shorter]
+                                              ).set_index("model")
     assert list(effect.index) == ["Caser+", "SASRec"]
     assert effect.loc["Caser+", "bf16 NDCG@10"] == 0.0 and effect.loc["Caser+", "fp32 NDCG@10"] == 1.0
     assert effect.loc["Caser+", "Wilcoxon"] == "fp32 better"

@@ -48,3 +48,42 @@ def test_a_cell_that_cannot_finish_in_the_budget_is_paused_with_the_reason(tmp_p
     assert state(profile, cell) == "paused"
     assert "the budget leaves" in status_message(profile, cell)
     assert not (profile.run_dir(cell) / RECORD_NAME).exists()
+
+
+def test_an_interrupted_runner_stops_its_cells_at_a_checkpoint_and_the_same_command_resumes(tmp_path):
+    """SIGTERM to `python -m rebuild run` (a scheduler's stop, or `kill`): the runner stops the cell
+    it started (no process left computing), says so and exits 130; the cell keeps its last
+    checkpoint, and the same command resumes it to a record."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    ref = write_profile(tmp_path, epochs=30, eval_every=30, checkpoint_every=1)
+    profile = profiles.load(ref)
+    (cell,) = profile.select("model=sasrec")
+    run_dir = profile.run_dir(cell)
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root / "lib"), str(root)])}
+    cmd = [sys.executable, "-m", "rebuild", "run", "--profile", ref, "--engine", "direct",
+           "--only", "model=sasrec"]
+    runner = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    end = time.time() + 120
+    while not (run_dir / "checkpoint.pt").exists() and time.time() < end:
+        time.sleep(0.2)
+    assert (run_dir / "checkpoint.pt").exists(), "the cell never wrote a checkpoint"
+    runner.send_signal(signal.SIGTERM)
+    out = runner.communicate(timeout=60)[0]
+    assert runner.returncode == 130, out
+    assert "interrupted (signal SIGTERM): stopping 1 running cell(s)" in out
+    assert "1 interrupted" in out and "interrupted: synthetic/sasrec/seed42" in out
+    params = str(run_dir / "parameters.yaml")
+    alive = subprocess.run(["pgrep", "-f", params], capture_output=True, text=True).stdout
+    assert not alive.strip(), f"a cell process outlived its runner: {alive}"
+    assert state(profile, cell) == "paused" and not (run_dir / RECORD_NAME).exists()
+    rerun = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert state(profile, cell) == "done"

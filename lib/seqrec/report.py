@@ -8,6 +8,7 @@ Everything here reads run records (`seqrec.results`) and the paper's transcribed
 from __future__ import annotations
 
 import itertools
+import json
 from pathlib import Path
 
 import numpy as np
@@ -244,11 +245,20 @@ def repeated_runs(recs: list[dict], key, member) -> dict[tuple, dict]:
     return {k: runs for k, runs in groups.items() if len(runs) > 1}
 
 
+# what makes two runs the same run (besides the data): a variant that changes any of these (e.g.
+# `l5`: lookback 5) is another run, never a twin in another precision
+RUN_SETTING = ("dataset", "model", "seed", "lookback", "epochs", "batch_size", "lr", "loss",
+               "model_options")
+
+
 def precision_twins(recs: list[dict]) -> dict[tuple, dict[str, dict]]:
-    """{(dataset, model, seed): {'bf16 autocast': record, 'fp32': record}} for the trained runs
-    made in both training precisions (e.g. a bf16 profile and its `fp32` variant)."""
-    return repeated_runs(recs, lambda r: (r["config"]["dataset"], r["config"]["model"],
-                                          r["config"]["seed"]), precision)
+    """{(dataset, model, seed, ...): {'bf16 autocast': record, 'fp32': record}} for the trained
+    runs made in both training precisions with every other `RUN_SETTING` the same (e.g. a bf16
+    profile and its `fp32` variant)."""
+    def setting(rec):
+        c = rec["config"]
+        return tuple(json.dumps(c.get(name), sort_keys=True) for name in RUN_SETTING)
+    return repeated_runs(recs, setting, precision)
 
 
 def training_precision_effect(recs: list[dict], when: str = "last",
@@ -258,8 +268,9 @@ def training_precision_effect(recs: list[dict], when: str = "last",
     values differ significantly (paired Wilcoxon, `stats.compare` of fp32 against bf16).
     Evaluation scores in fp32 in both."""
     rows = []
-    for (dataset, model, seed), pair in precision_twins(recs).items():
+    for pair in precision_twins(recs).values():
         bf16, fp32 = pair["bf16 autocast"], pair["fp32"]
+        dataset, model, seed = (fp32["config"][k] for k in ("dataset", "model", "seed"))
         for protocol in fp32["test_ranks"][when]:
             if protocol not in bf16["test_ranks"][when]:
                 continue
