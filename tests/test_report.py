@@ -125,6 +125,7 @@ def test_claims_say_where_the_papers_direction_holds():
     along = claims.curve_claims(recs, "full").set_index("claim")
     # rising 0.001 * epoch crosses the flat 0.05 after epoch 50: above at 60..100 of 10..100
     assert along.loc["Caser+ above Caser at every epoch", "share of epochs"] == 0.5
+    assert along.loc["Caser+ above Caser at every epoch", "epochs ahead"] == 5     # of 10
     assert along.loc["CosRec+ above CosRec at every epoch", "verdict"] == "does not hold"
 
 

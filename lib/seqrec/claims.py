@@ -24,7 +24,7 @@ def claims(recs: list[dict], when: str = "last", protocol: str = "full",
     ours = table1(recs, when, protocol)
     if ours.empty:
         return pd.DataFrame()
-    ours = ours.set_index(["dataset", "model", "metric"])
+    ours = ours.set_index(["dataset", "model", "metric"]).sort_index()
     paper = paper_table().set_index(["dataset", "model"])
     rows = []
     for dataset in sorted({d for d, _, _ in ours.index}):
@@ -99,7 +99,8 @@ def curve_claims(recs: list[dict], protocol: str) -> pd.DataFrame:
             rows.append({"dataset": DATASET_LABELS.get(dataset, dataset),
                          "claim": f"{LABELS[a]} above {LABELS[b]}"
                                   + (f" over epochs 1-{up_to}" if up_to else " at every epoch"),
-                         "evaluated epochs": n, "share of epochs": round(share, 3),
+                         "evaluated epochs": n, "epochs ahead": round(share * n),
+                         "share of epochs": round(share, 3),
                          "verdict": ("holds" if share == 1 else "at 90 % or more of the epochs"
                                      if share >= 0.9 else "does not hold")})
     return pd.DataFrame(rows)
