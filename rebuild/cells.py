@@ -69,9 +69,14 @@ def state(profile: Profile, cell: Cell) -> str:
 
 
 def status_message(profile: Profile, cell: Cell) -> str | None:
-    """Why an unfinished run stopped, as its status file says (None without one)."""
+    """Why an unfinished run stopped, as its status file says, or that the runner was
+    interrupted while it ran (None when neither says)."""
     path = profile.run_dir(cell) / STATUS_NAME
-    return read_record(path).get("message") if path.exists() else None
+    if path.exists():
+        return read_record(path).get("message")
+    if read_meta(profile, cell).get("status") == "interrupted":
+        return "interrupted while running; the same command resumes it from its last checkpoint"
+    return None
 
 
 def write_meta(profile: Profile, cell: Cell, **fields) -> None:

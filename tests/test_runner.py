@@ -84,6 +84,7 @@ def test_an_interrupted_runner_stops_its_cells_at_a_checkpoint_and_the_same_comm
     alive = subprocess.run(["pgrep", "-f", params], capture_output=True, text=True).stdout
     assert not alive.strip(), f"a cell process outlived its runner: {alive}"
     assert state(profile, cell) == "paused" and not (run_dir / RECORD_NAME).exists()
+    assert "interrupted while running" in status_message(profile, cell)
     rerun = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert state(profile, cell) == "done"
