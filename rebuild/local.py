@@ -46,13 +46,15 @@ RUNNING: set[subprocess.Popen] = set()
 STOPPING = threading.Event()                        # set once the runner was interrupted
 
 
-def run_process(cmd: list[str], log, env: dict) -> int:
-    """Run one cell's process, its output to `log`; its exit code. The process leads its own
-    process group (papermill and its kernel, or `rebuild.direct`), so `stop_running_cells` can
-    stop all of it, and a runner that is itself stopped never leaves it computing alone."""
+def run_process(cmd: list[str], log, env: dict, own_group: bool = False) -> int:
+    """Run one cell's process, its output to `log`; its exit code. `own_group` (the local
+    runner): the process leads its own process group (papermill and its kernel, or
+    `rebuild.direct`), so that `stop_running_cells` stops all of it and a runner stopped by a
+    signal sent to it alone never leaves it computing. Without (a cluster task): it stays in the
+    task's group, where the scheduler's own signals reach it."""
     with open(log, "w") as f:
         proc = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, env=env, cwd=ROOT,
-                                start_new_session=True)
+                                start_new_session=own_group)
         RUNNING.add(proc)
         try:
             return proc.wait()
@@ -71,7 +73,10 @@ def stop_running_cells(grace_seconds: float = 20.0) -> int:
         for proc in procs:
             if proc.poll() is None:
                 try:
-                    os.killpg(proc.pid, sig)
+                    if os.getpgid(proc.pid) == proc.pid:     # its own group: all of it
+                        os.killpg(proc.pid, sig)
+                    else:
+                        proc.send_signal(sig)
                 except ProcessLookupError:
                     pass
         end = time.monotonic() + wait
@@ -85,12 +90,12 @@ def _raise_interrupt(signum, frame):
 
 
 def execute_cell(profile: Profile, cell: Cell, deadline: float | None = None,
-                 gpu: str | None = None, kernel: str = "python3",
-                 engine: str = "papermill", threads: int | None = None) -> tuple[str, float, str]:
+                 gpu: str | None = None, kernel: str = "python3", engine: str = "papermill",
+                 threads: int | None = None, own_group: bool = False) -> tuple[str, float, str]:
     """Execute the cell's chapter with papermill (engine "papermill"), or the same library calls
     without Jupyter (engine "direct", `rebuild.direct`); returns (status, seconds, log path).
     `threads`: CPU threads of the cell's process (OMP_NUM_THREADS), unless the caller's
-    environment already sets OMP_NUM_THREADS."""
+    environment already sets OMP_NUM_THREADS. `own_group`: see `run_process`."""
     run_dir = profile.run_dir(cell)
     run_dir.mkdir(parents=True, exist_ok=True)
     import yaml
@@ -111,7 +116,7 @@ def execute_cell(profile: Profile, cell: Cell, deadline: float | None = None,
                "--no-progress-bar"]
     write_meta(profile, cell, status="running", started=time.time(), log=str(log), engine=engine)
     t0 = time.perf_counter()
-    returncode = run_process(cmd, log, env)
+    returncode = run_process(cmd, log, env, own_group)
     seconds = time.perf_counter() - t0
     now = state(profile, cell)                      # read from the run record, not from the log
     if returncode == 0 and now == "done":
@@ -145,12 +150,12 @@ def run_local(profile: Profile, cells: list[Cell], jobs: int = 1, deadline: floa
         if deadline is not None and time.time() > deadline:
             return cell, "not started", 0.0, None, gpu
         status, seconds, log = execute_cell(profile, cell, deadline, gpu, engine=engine,
-                                            threads=cell_threads(jobs))
+                                            threads=cell_threads(jobs), own_group=True)
         return cell, status, seconds, log, gpu
 
     finished = 0
 
-    def report(future) -> None:
+    def note_finished(future) -> None:
         nonlocal finished
         cell, status, seconds, log, gpu = future.result()
         free.append(gpu)
@@ -163,6 +168,7 @@ def run_local(profile: Profile, cells: list[Cell], jobs: int = 1, deadline: floa
     STOPPING.clear()
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _raise_interrupt) if in_main else None
+    previous = signal.SIG_DFL if previous is None else previous     # set outside Python: default
     queue = longest_first(todo)
     try:
         with ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -177,13 +183,13 @@ def run_local(profile: Profile, cells: list[Cell], jobs: int = 1, deadline: floa
                         pending[pool.submit(one, cell, gpu)] = cell
                     done_future = next(as_completed(pending))
                     pending.pop(done_future)
-                    report(done_future)
+                    note_finished(done_future)
             except KeyboardInterrupt as stop:
                 print(f"interrupted ({stop or 'Ctrl-C'}): stopping {len(RUNNING)} running cell(s) "
                       "at their last checkpoint", file=out, flush=True)
                 stop_running_cells()
                 for future in as_completed(pending):
-                    report(future)
+                    note_finished(future)
                 summary["not started"] += [(c, None) for c in queue]
     finally:
         if in_main:

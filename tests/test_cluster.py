@@ -315,7 +315,7 @@ def test_parallel_cells_share_the_cores_instead_of_oversubscribing(tmp_path, mon
     monkeypatch.setattr(local.os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
     assert [local.cell_threads(j) for j in (1, 2, 3, 16)] == [8, 4, 2, 1]
     seen = []
-    monkeypatch.setattr(local, "run_process", lambda cmd, log, env: seen.append(env) or 1)
+    monkeypatch.setattr(local, "run_process", lambda cmd, log, env, own_group: seen.append(env) or 1)
     raw = yaml.safe_load((profiles.PROFILE_DIR / "smoke.yaml").read_text())
     raw["output"] = str(tmp_path / "runs")
     (tmp_path / "p.yaml").write_text(yaml.safe_dump(raw))
