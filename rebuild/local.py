@@ -63,7 +63,7 @@ def run_process(cmd: list[str], log, env: dict, own_group: bool = False) -> int:
 
 
 def stop_running_cells(grace_seconds: float = 20.0) -> int:
-    """Stop every running cell: SIGTERM to its process group (the process ends where it is; the
+    """Stop every running cell of `run_local`: SIGTERM to its process group (the process ends where it is; the
     cell's last checkpoint stays on disk, written atomically), SIGKILL after `grace_seconds`.
     Not SIGINT: a runner started in the background (`nohup ... &`) ignores SIGINT, and so would
     its cells. Returns how many were running."""
@@ -73,10 +73,7 @@ def stop_running_cells(grace_seconds: float = 20.0) -> int:
         for proc in procs:
             if proc.poll() is None:
                 try:
-                    if os.getpgid(proc.pid) == proc.pid:     # its own group: all of it
-                        os.killpg(proc.pid, sig)
-                    else:
-                        proc.send_signal(sig)
+                    os.killpg(proc.pid, sig)        # run_local starts each in its own group
                 except ProcessLookupError:
                     pass
         end = time.monotonic() + wait
