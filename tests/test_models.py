@@ -354,3 +354,31 @@ def test_wrong_authors_weights_raise_config_error():
     model = small("cosrec+")
     with pytest.raises(ConfigError, match="same sizes"):
         models.load_authors_state_dict(model, small("cosrec+", fc_dim=5).state_dict())
+
+
+# ------------------------------------------------------------------------------------ dropout
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_cpu_dropout_drops_a_share_p_and_scales_the_rest_like_torch(dtype):
+    """The CNN models' CPU dropout (uniform draw + compare) has torch's distribution and scaling:
+    about p of the entries dropped, the kept ones multiplied by 1/(1-p) in x's dtype, the same mask
+    in the backward, the identity in eval mode."""
+    from seqrec.models.base import Dropout
+    torch.manual_seed(0)
+    x = (torch.rand(400, 500) + 0.5).to(dtype).requires_grad_()   # no zeros of its own
+    drop = Dropout(0.3).train()
+    y = drop(x)
+    kept = y != 0
+    assert y.dtype == dtype
+    assert abs(1 - kept.float().mean().item() - 0.3) < 0.005       # 200,000 draws: sd 0.001
+    scale = torch.tensor(1 / 0.7, dtype=dtype)
+    assert torch.equal(y[kept], x.detach()[kept] * scale)
+    y.sum().backward()
+    assert torch.equal(x.grad, kept.to(dtype) * scale)
+    assert torch.equal(drop.eval()(x), x)
+    assert torch.equal(Dropout(0.0).train()(x), x)
+
+
+@pytest.mark.parametrize("name", ["caser", "caser+", "cosrec", "cosrec+"])
+def test_the_cnn_models_drop_features_with_the_cpu_dropout(name):
+    from seqrec.models.base import Dropout
+    assert isinstance(small(name).dropout, Dropout)

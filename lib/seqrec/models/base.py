@@ -140,6 +140,23 @@ def activation(name: str) -> nn.Module:
     return module()
 
 
+class Dropout(nn.Dropout):
+    """`nn.Dropout` whose CPU mask is one uniform draw and a comparison (keep where u >= p, scale
+    the kept entries by 1/(1-p)): the same distribution as torch's, from another random stream.
+
+    torch's CPU dropout draws its mask with `bernoulli_`, about 3x slower than `rand` + compare on
+    2 cores (128 x 50 x 1,824 features: 171 vs 58 ms), and Caser+ drops a feature vector at every
+    position: at L = 50 the mask was a quarter of its CPU epoch. On other devices torch's fused
+    dropout kernel is used as is. (SASRec's dropouts live inside `nn.TransformerEncoderLayer`.)
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.device.type != "cpu" or not self.training or self.p == 0:
+            return F.dropout(x, self.p, self.training)
+        keep = torch.rand(x.shape, device=x.device) >= self.p            # float32 draw at any dtype
+        return x * keep.to(x.dtype).mul_(1.0 / (1.0 - self.p))          # as torch: mask/(1-p) in x's dtype
+
+
 def check_dropout(p) -> float:
     if not isinstance(p, (int, float)) or not 0 <= p < 1:
         raise ConfigError(f"dropout must be a number in [0, 1), got {p!r}")

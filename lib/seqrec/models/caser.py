@@ -31,7 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import ConfigError, unknown
-from .base import (SequentialRecommender, activation, check_dropout, check_positive_int,
+from .base import (Dropout, SequentialRecommender, activation, check_dropout, check_positive_int,
                    item_embedding)
 
 HORIZONTAL_METHODS = ("auto", "fft", "dense", "loop")
@@ -240,7 +240,7 @@ class Caser(SequentialRecommender):
         self.fc1 = nn.Linear(nv * e + nh * lookback, e)
         self.W2 = nn.Embedding(num_items + 1, 2 * e)    # output table, not tied to item_embeddings
         self.b2 = nn.Embedding(num_items + 1, 1)
-        self.dropout = nn.Dropout(check_dropout(dropout))
+        self.dropout = Dropout(check_dropout(dropout))
         L = lookback
         lag = torch.arange(L)[None, :] - torch.arange(L)[:, None] + L - 1   # [t, j] kernel row j-t+L-1
         self.register_buffer("vertical_index", torch.where(lag <= L - 1, lag, torch.full_like(lag, L)),

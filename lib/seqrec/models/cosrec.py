@@ -31,7 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import ConfigError, unknown
-from .base import (SequentialRecommender, activation, check_dropout, check_positive_int,
+from .base import (Dropout, SequentialRecommender, activation, check_dropout, check_positive_int,
                    item_embedding)
 
 NORMS = ("batch", "cell", "none")
@@ -167,7 +167,7 @@ class CosRec(SequentialRecommender):
         dims = [2 * e, *block_dims]
         self.cnn_blocks = nn.ModuleList(CnnBlock(dims[i], dims[i + 1], self.causal, norm)
                                         for i in range(len(block_dims)))
-        self.dropout = nn.Dropout(check_dropout(dropout))
+        self.dropout = Dropout(check_dropout(dropout))
         self.fc1 = nn.Linear(dims[-1], fc_dim)
         self.act_fc = activation(act_fc)
         self.fc_out = nn.Linear(e + fc_dim, num_items + 1)            # full output layer with bias
