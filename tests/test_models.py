@@ -8,6 +8,7 @@ import torch.nn.functional as F
 
 from seqrec import models
 from seqrec.errors import ConfigError, SeqrecError
+from seqrec.models.base import Dropout
 from seqrec.models import (HorizontalBank, count_parameters, cumulative_topleft_mean,
                            pair_grid_factorised, pair_grid_materialised)
 
@@ -362,7 +363,6 @@ def test_cpu_dropout_drops_a_share_p_and_scales_the_rest_like_torch(dtype):
     """The CNN models' CPU dropout (uniform draw + compare) has torch's distribution and scaling:
     about p of the entries dropped, the kept ones multiplied by 1/(1-p) in x's dtype, the same mask
     in the backward, the identity in eval mode."""
-    from seqrec.models.base import Dropout
     torch.manual_seed(0)
     x = (torch.rand(400, 500) + 0.5).to(dtype).requires_grad_()   # no zeros of its own
     drop = Dropout(0.3).train()
@@ -380,5 +380,4 @@ def test_cpu_dropout_drops_a_share_p_and_scales_the_rest_like_torch(dtype):
 
 @pytest.mark.parametrize("name", ["caser", "caser+", "cosrec", "cosrec+"])
 def test_the_cnn_models_drop_features_with_the_cpu_dropout(name):
-    from seqrec.models.base import Dropout
     assert isinstance(small(name).dropout, Dropout)

@@ -147,7 +147,8 @@ class Dropout(nn.Dropout):
     torch's CPU dropout draws its mask with `bernoulli_`, about 3x slower than `rand` + compare on
     2 cores (128 x 50 x 1,824 features: 171 vs 58 ms), and Caser+ drops a feature vector at every
     position: at L = 50 the mask was a quarter of its CPU epoch. On other devices torch's fused
-    dropout kernel is used as is. (SASRec's dropouts live inside `nn.TransformerEncoderLayer`.)
+    dropout kernel is used as is. SASRec keeps `nn.Dropout`: most of its dropouts live inside
+    `nn.TransformerEncoderLayer`, and its masks are L x e, not L x (nv·e + nh·L).
     """
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
