@@ -155,7 +155,7 @@ class Dropout(nn.Dropout):
         if x.device.type != "cpu" or not self.training or self.p == 0:
             return F.dropout(x, self.p, self.training)
         keep = torch.rand(x.shape, device=x.device) >= self.p            # float32 draw at any dtype
-        return x * keep.to(x.dtype).mul_(1.0 / (1.0 - self.p))          # as torch: mask/(1-p) in x's dtype
+        return x * keep.to(x.dtype).mul_(1.0 / (1.0 - self.p))   # as torch: mask/(1-p) in x.dtype
 
 
 def check_dropout(p) -> float:
