@@ -47,7 +47,17 @@ def test_chapter_executes_for_the_book(smoke, stem):
     profile, _, tmp = smoke
     failed = book.execute(profile, [stem], tmp / "src")
     assert not failed, f"{stem} failed under the smoke profile"
-    assert (tmp / "src" / f"{stem}.ipynb").exists()
+    executed = tmp / "src" / f"{stem}.ipynb"
+    assert not printed_warnings(executed), f"{stem} prints warnings a reader would see"
+
+
+def printed_warnings(nb_path: Path) -> list[str]:
+    """The lines of an executed notebook's outputs that report a Python warning (on stderr)."""
+    import json
+    cells = json.loads(nb_path.read_text())["cells"]
+    streams = [o for c in cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
+    lines = [line for o in streams for line in "".join(o["text"]).splitlines()]
+    return [line for line in lines if "Warning:" in line]
 
 
 def test_chapters_in_git_have_no_outputs():

@@ -14,11 +14,19 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
+import warnings
 import zipfile
 from pathlib import Path
 
-import pooch
 import requests  # pooch's own HTTP client: its exceptions are what a failed download raises
+from tqdm import TqdmWarning
+
+with warnings.catch_warnings():
+    # pooch imports tqdm.auto, which in a Jupyter kernel without ipywidgets warns "IProgress not
+    # found" on every chapter page; downloads here draw a progress bar only on a terminal
+    # (`progressbar=sys.stderr.isatty()` below), never a notebook widget
+    warnings.filterwarnings("ignore", message="IProgress not found", category=TqdmWarning)
+    import pooch
 
 from ..errors import DataError
 from .readers import zip_member
