@@ -63,6 +63,21 @@ def test_every_label_names_the_training_precision():
     assert report.record_label(rec).endswith("2000 epochs, CPU, bf16 autocast")
     rec["config"]["amp"] = False
     assert report.record_label(rec).endswith("CPU, fp32")
+    rec["environment"] = {"cpu": "AMD EPYC"}
+    assert report.record_label(rec).endswith("CPU (AMD EPYC), fp32")
+
+
+def test_the_runs_overview_names_the_cpu_and_says_a_floor_is_not_trained():
+    def rec(model):
+        return {"config": {"profile": "cpu-paper", "dataset": "fs-nyc", "model": model, "seed": 42,
+                           "lookback": 20, "amp": True, "loss": "bce"},
+                "data": {"source": "/x/nyc_stan_checkins.tsv"}, "environment": {"cpu": "AMD EPYC"},
+                "last": {"epoch": 2000 if model == "sasrec" else 0}, "best": {"epoch": 0},
+                "timings": {"train_seconds": 600.0}}
+    rows = report.runs_overview([rec("sasrec"), rec("pop")]).set_index("model")
+    assert rows.loc["SASRec", ["loss", "precision"]].tolist() == ["bce", "bf16 autocast"]
+    assert rows.loc["Pop", ["loss", "precision"]].tolist() == ["not trained", "not trained"]
+    assert set(rows["device"]) == {"CPU (AMD EPYC)"}
 
 
 # ------------------------------------------------------------------------------ long runs, claims

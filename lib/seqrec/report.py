@@ -35,11 +35,16 @@ def record_label(rec: dict) -> str:
     """e.g. 'profile ci, FS-NYC (local file ...), L=10, 10 epochs, CPU (AMD EPYC), fp32': what
     produced a number (the precision is the training one; evaluation always scores in fp32; the
     CPU's name where the record has it)."""
-    c, d, env = rec["config"], rec["data"], rec["environment"]
-    device = env.get("gpu") or (f"CPU ({env['cpu']})" if env.get("cpu") else "CPU")
+    c, d = rec["config"], rec["data"]
     return (f"profile {c.get('profile')}, {DATASET_LABELS.get(c['dataset'], c['dataset'])} "
-            f"({source_kind(d)}), L={c['lookback']}, {rec['last']['epoch']} epochs, {device}, "
-            f"{precision(rec)}")
+            f"({source_kind(d)}), L={c['lookback']}, {rec['last']['epoch']} epochs, "
+            f"{device_label(rec)}, {precision(rec)}")
+
+
+def device_label(rec: dict) -> str:
+    """'NVIDIA H200', 'CPU (AMD EPYC)', or 'CPU' for records made before they named the CPU."""
+    env = rec["environment"]
+    return env.get("gpu") or (f"CPU ({env['cpu']})" if env.get("cpu") else "CPU")
 
 
 def source_kind(data_info: dict) -> str:
@@ -208,14 +213,19 @@ def plot_curves(recs: list[dict], models, dataset: str, ax, metric: str = "NDCG@
 
 
 def runs_overview(recs: list[dict]) -> pd.DataFrame:
-    """One row per run: what produced it (the label every number carries)."""
+    """One row per run: what produced it (the label every number carries). A floor (popularity,
+    repeat-history) is not trained: no loss, no training precision; its L is the window it was
+    given (repeat-history's: the longest sequence, so that it reads every user's whole history)."""
+    def trained(r, value):
+        return value if r["config"]["model"] not in BASELINES else "not trained"
+
     rows = [{"dataset": DATASET_LABELS.get(r["config"]["dataset"], r["config"]["dataset"]),
              "model": LABELS.get(r["config"]["model"], r["config"]["model"]),
              "seed": r["config"]["seed"], "profile": r["config"].get("profile"),
              "data": source_kind(r["data"]), "L": r["config"]["lookback"],
              "epochs": r["last"]["epoch"], "best val epoch": r["best"]["epoch"],
-             "loss": r["config"].get("loss", "bce"),
-             "device": r["environment"].get("gpu") or "CPU", "precision": precision(r),
+             "loss": trained(r, r["config"].get("loss", "bce")),
+             "device": device_label(r), "precision": trained(r, precision(r)),
              "train min": round(r["timings"]["train_seconds"] / 60, 2)} for r in recs]
     df = pd.DataFrame(rows)
     return df.sort_values(["dataset", "model", "seed"]).reset_index(drop=True) if len(df) else df
