@@ -260,8 +260,9 @@ def loop_timings(data_file: str | None, device: str, names, lookback: int = 100,
     """End-to-end epoch time of our training loop (window and negative sampling included) in each
     execution mode and training precision (`amps`: TrainConfig.amp values), the time of one
     evaluation of every user under the `paper` profile's protocols (median of two after a
-    warm-up), on `dataset` (`data_file`: a local copy; else the canonical download), and on ML-1M
-    the projected `paper` grid on this device."""
+    warm-up, at the evaluation batch a run uses: `TrainConfig.eval_batch`), on `dataset`
+    (`data_file`: a local copy; else the canonical download), and on ML-1M the projected `paper`
+    grid on this device."""
     from seqrec.evaluation import evaluate
     ds = D.load(dataset, file=data_file).to(device)
     out = [] if rows is None else rows
@@ -295,7 +296,7 @@ def loop_timings(data_file: str | None, device: str, names, lookback: int = 100,
         for _ in range(3):                                        # the first is a warm-up
             sync(device)
             t0 = time.perf_counter()
-            evaluate(model, ds, "test", PAPER_PROTOCOLS, lookback, batch_size=1024)
+            evaluate(model, ds, "test", PAPER_PROTOCOLS, lookback, cfg.eval_batch(dev, model))
             sync(device)
             eval_times.append(time.perf_counter() - t0)
         eval_s = statistics.median(eval_times[1:])

@@ -227,6 +227,16 @@ def test_horizontal_bank_methods_agree_at_larger_sizes_and_in_gradients():
             torch.testing.assert_close(got, want, atol=2e-5, rtol=1e-4)
 
 
+def test_horizontal_bank_picks_its_evaluation_method_by_window_alone():
+    """'auto' in training follows batch·L (a partial last batch may take the other method); in
+    evaluation only L decides, so a user's scores never depend on who shares the batch."""
+    for lookback, method in ((20, "fft"), (8, "dense")):
+        bank = HorizontalBank(lookback=lookback, emb_size=4, num_filters=2).eval()
+        assert {bank.choose_method(b) for b in (1, 59, 128, 4096)} == {method}
+    bank = HorizontalBank(lookback=20, emb_size=4, num_filters=2)
+    assert bank.choose_method(1) == "dense" and bank.choose_method(128) == "fft"   # training
+
+
 def test_horizontal_bank_fft_is_causal_up_to_rounding():
     torch.manual_seed(0)
     bank = HorizontalBank(lookback=32, emb_size=8, num_filters=3, method="fft")

@@ -81,10 +81,29 @@ def test_nan_loss_stops_with_the_epoch_and_keeps_the_checkpoint(tiny_data, tmp_p
     ({"loss": "mse"}, "valid losses: bce, ce"),
     ({"select_metric": "NDCG@7"}, "unknown select_metric"),
     ({"learning_rate": 0.1}, "unknown training parameter.*valid parameters"),
+    ({"eval_batch_size": "big"}, "eval_batch_size must be 'auto' or an integer >= 1"),
 ])
 def test_bad_parameters_are_named(bad, message):
     with pytest.raises(ConfigError, match=message):
         TrainConfig.from_dict({**BASE, **bad})
+
+
+def test_the_evaluation_batch_is_the_devices_unless_set_and_leaves_the_ranks_alone(tiny_data):
+    """'auto': small batches on a CPU (cache-sized activations), large ones on a GPU; the record
+    keeps the batch used; it is an execution switch: same identity, same ranks."""
+    from seqrec import models
+    auto = TrainConfig.from_dict(BASE)
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    cosrec = models.create("cosrec+", tiny_data.num_users, tiny_data.num_items, 6)
+    assert auto.eval_batch_size == "auto"
+    assert auto.eval_batch(cpu, _model(tiny_data)) == 128 and auto.eval_batch(cpu, cosrec) == 32
+    assert auto.eval_batch(cuda, _model(tiny_data)) == auto.eval_batch(cuda, cosrec) == 1024
+    assert TrainConfig.from_dict({**BASE, "eval_batch_size": 7}).eval_batch(cpu, cosrec) == 7
+    runs = [fit(_model(tiny_data), tiny_data, {**BASE, "epochs": 2, "eval_batch_size": b},
+                progress=False) for b in ("auto", 3)]
+    assert [r["config"]["eval_batch_size"] for r in runs] == [128, 3]
+    assert runs[0]["config_hash"] == runs[1]["config_hash"]
+    assert runs[0]["test_ranks"] == runs[1]["test_ranks"]
 
 
 def test_baselines_are_evaluated_by_the_same_code(tiny_data, tmp_path):

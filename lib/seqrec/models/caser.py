@@ -62,10 +62,11 @@ class HorizontalBank(nn.Module):
     error ~1e-5 on outputs of size ~1, like the dense one), 'loop' (one conv per height, as the
     authors; reference and tests) or 'auto': under bf16 autocast 'dense' (its convolution runs on
     bf16 matrix units such as AMX; the FFT has no bf16 path), else fft when batch·L >= 2048 and
-    L >= 16, else dense. At L = 50, batch 128 on 2 AMX cores (fwd+bwd of the bank): fft 3.3 s,
-    dense 1.05 s in fp32, dense 0.45 s under bf16. Splitting the dense kernel into blocks of
-    heights (a height-h kernel uses h of its L taps: half the multiply-adds) measured slower
-    (1.7 s fp32, 2.6 s bf16: one convolution per block costs more than the skipped taps save).
+    L >= 16 (in eval mode by L alone: fft when L >= 16), else dense. At L = 50, batch 128 on 2
+    AMX cores (fwd+bwd of the bank): fft 3.3 s, dense 1.05 s in fp32, dense 0.45 s under bf16.
+    Splitting the dense kernel into blocks of heights (a height-h kernel uses h of its L taps:
+    half the multiply-adds) measured slower (1.7 s fp32, 2.6 s bf16: one convolution per block
+    costs more than the skipped taps save).
     Measured fwd+bwd of the bank on 2 CPU cores: at L = 100 dense/fft 0.51/0.57 s (batch 8),
     1.4/0.95 s (batch 32); at L = 20, batch 128: 50/42 ms. On an H200 both are equal within 10 %
     at the paper's sizes (the whole Caser+ step: 0.06 s vs the authors' 7.3 s).
@@ -152,6 +153,8 @@ class HorizontalBank(nn.Module):
             return self.method
         if torch.is_autocast_enabled(device_type):
             return "dense"
+        if not self.training:      # evaluation: by L alone, so that no user's scores (at float
+            batch = 2048           # rounding) depend on the batch size or on who shares the batch
         return "fft" if batch * self.lookback >= 2048 and self.lookback >= 16 else "dense"
 
     def forward(self, emb: torch.Tensor) -> torch.Tensor:
