@@ -153,9 +153,10 @@ class HorizontalBank(nn.Module):
             return self.method
         if torch.is_autocast_enabled(device_type):
             return "dense"
+        long_window = self.lookback >= 16
         if not self.training:      # evaluation: by L alone, so that no user's scores (at float
-            batch = 2048           # rounding) depend on the batch size or on who shares the batch
-        return "fft" if batch * self.lookback >= 2048 and self.lookback >= 16 else "dense"
+            return "fft" if long_window else "dense"   # rounding) depend on who shares the batch
+        return "fft" if batch * self.lookback >= 2048 and long_window else "dense"
 
     def forward(self, emb: torch.Tensor) -> torch.Tensor:
         """emb [B, L, e] -> [B, L, O] pre-activation output of every channel at every time t."""
