@@ -411,9 +411,15 @@ def projected_seconds_left(cfg: TrainConfig, history: list[dict], epoch: int,
     epoch_seconds = _recent_epoch_seconds(history)
     if epoch_seconds is None:
         return None
-    evals_left = sum(1 for e in range(epoch + 1, cfg.epochs + 1)
-                     if e % cfg.eval_every == 0 or e == cfg.epochs)
-    return (cfg.epochs - epoch) * epoch_seconds + evals_left * (eval_seconds or 0.0)
+    return (cfg.epochs - epoch) * epoch_seconds + evals_due(cfg, epoch) * (eval_seconds or 0.0)
+
+
+def evals_due(cfg: TrainConfig, epoch: int) -> int:
+    """Evaluations after `epoch`: at every multiple of eval_every up to cfg.epochs, and at the
+    last epoch if it is not one. Closed form: a run may be asked for a billion epochs."""
+    every = cfg.eval_every
+    last_extra = cfg.epochs % every != 0 and epoch < cfg.epochs
+    return cfg.epochs // every - epoch // every + last_extra
 
 
 def _recent_epoch_seconds(history: list[dict]) -> float | None:
