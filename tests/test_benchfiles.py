@@ -60,3 +60,8 @@ def test_projected_cell_hours_on_a_hand_worked_file(tmp_path):
     assert row["projected h"] == pytest.approx(10.7)
     assert row["device"] == "CPU (AMD EPYC, no native bf16), 2 threads"
     assert benchfiles.projected_cell_hours([path], "ml-1m", 20, 300, 10, ["cosrec"]).empty
+    # 15 epochs evaluated every 10: at epochs 0, 10 and 15 (the last epoch too), 3 x 2 x 1800 s
+    path.write_text(json.dumps({"environment": {"threads": 2}, "results": [],
+                                "loop": [_loop_row("caser", False, 0.0, eval_all_users_s=1800.0)]}))
+    short = benchfiles.projected_cell_hours([path], "fs-nyc", 20, 15, 10, ["caser"]).iloc[0]
+    assert short["projected h"] == pytest.approx(3.0)

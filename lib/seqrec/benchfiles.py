@@ -7,6 +7,7 @@ import json
 import pandas as pd
 
 from .registry import LABELS
+from .training import evaluations_after
 
 
 def _bench(path) -> dict:
@@ -113,11 +114,11 @@ def bench_loop(path) -> pd.DataFrame:
 def projected_cell_hours(paths, dataset: str, lookback: int, epochs: int, eval_every: int,
                          models) -> pd.DataFrame:
     """What one run of each of `models` would take: `epochs` training epochs plus an evaluation
-    of the validation and the test split at epoch 0 and every `eval_every` epochs, projected from
+    of the validation and the test split at epoch 0, every `eval_every` epochs and the last, from
     every benchmark file in `paths` that timed that model's epoch on `dataset` at `lookback`
     (`--loop-dataset/--loop-lookback`; `eval_all_users_s` is one split). One row per model, file
     and training precision, labelled with the device the file names."""
-    evaluations = 1 + epochs // eval_every
+    evaluations = 1 + evaluations_after(0, epochs, eval_every)      # epoch 0, then on
     rows = []
     for path in paths:
         bench = _bench(path)

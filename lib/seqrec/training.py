@@ -411,15 +411,15 @@ def projected_seconds_left(cfg: TrainConfig, history: list[dict], epoch: int,
     epoch_seconds = _recent_epoch_seconds(history)
     if epoch_seconds is None:
         return None
-    return (cfg.epochs - epoch) * epoch_seconds + evals_due(cfg, epoch) * (eval_seconds or 0.0)
+    evals_left = evaluations_after(epoch, cfg.epochs, cfg.eval_every)
+    return (cfg.epochs - epoch) * epoch_seconds + evals_left * (eval_seconds or 0.0)
 
 
-def evals_due(cfg: TrainConfig, epoch: int) -> int:
-    """Evaluations after `epoch`: at every multiple of eval_every up to cfg.epochs, and at the
-    last epoch if it is not one. Closed form: a run may be asked for a billion epochs."""
-    every = cfg.eval_every
-    last_extra = cfg.epochs % every != 0 and epoch < cfg.epochs
-    return cfg.epochs // every - epoch // every + last_extra
+def evaluations_after(epoch: int, epochs: int, eval_every: int) -> int:
+    """Evaluations a run of `epochs` epochs makes after `epoch`: at every multiple of eval_every,
+    and at the last epoch if it is not one. Closed form: a run may be asked for a billion epochs."""
+    last_extra = epochs % eval_every != 0 and epoch < epochs
+    return epochs // eval_every - epoch // eval_every + last_extra
 
 
 def _recent_epoch_seconds(history: list[dict]) -> float | None:
