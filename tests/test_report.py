@@ -67,6 +67,19 @@ def test_every_label_names_the_training_precision():
     assert report.record_label(rec).endswith("CPU (AMD EPYC), fp32")
 
 
+def test_a_budget_label_names_the_seeds_it_pools():
+    def rec(model, seed):
+        return {"config": {"profile": "cpu-paper", "dataset": "fs-nyc", "model": model,
+                           "lookback": 5, "amp": False, "seed": seed},
+                "data": {"source": "/x/nyc_stan_checkins.tsv"}, "environment": {},
+                "last": {"epoch": 2000}}
+    one = report.budget_label([rec("sasrec", 42), rec("caser+", 42), rec("pop", 0)])
+    assert one.endswith("L=5, 2000 epochs, CPU, fp32, seed 42")       # a floor's seed is no seed
+    three = report.budget_label([rec("sasrec", s) for s in (44, 42, 43)] + [rec("caser+", 42)])
+    assert three.endswith("fp32, seeds 42, 43, 44 (per-user values averaged over the seeds)")
+    assert report.budget_label([rec("pop", 42)]) == "no trained runs"
+
+
 def test_the_runs_overview_names_the_cpu_and_says_a_floor_is_not_trained():
     def rec(model):
         return {"config": {"profile": "cpu-paper", "dataset": "fs-nyc", "model": model, "seed": 42,

@@ -422,12 +422,17 @@ def long_run_of(results_dir, model: str, dataset: str | None = None) -> dict | N
 
 def budget_label(recs: list[dict]) -> str:
     """What produced a set of records, e.g. 'profile cpu-paper, FS-NYC (local file ...), L=20,
-    2000 epochs, CPU, bf16 autocast' (values joined by ' / ' where the records differ)."""
-    parts = [record_label(r).split(", ") for r in recs if r["config"]["model"] not in BASELINES]
+    2000 epochs, CPU, bf16 autocast, seed 42' (values joined by ' / ' where the records differ;
+    several seeds are named with how Table 1 and the claims pool them)."""
+    trained = [r for r in recs if r["config"]["model"] not in BASELINES]
+    parts = [record_label(r).split(", ") for r in trained]
     parts = [p for p in parts if len(p) == len(parts[0])] if parts else []
     if not parts:
         return "no trained runs"
-    return ", ".join(" / ".join(dict.fromkeys(column)) for column in zip(*parts))
+    seeds = sorted({r["config"]["seed"] for r in trained})
+    seeds_label = (f"seed {seeds[0]}" if len(seeds) == 1 else
+                   f"seeds {', '.join(map(str, seeds))} (per-user values averaged over the seeds)")
+    return ", ".join([*(" / ".join(dict.fromkeys(column)) for column in zip(*parts)), seeds_label])
 
 
 def table1_by_protocol_html(recs: list[dict], when: str, shown: str) -> str:
