@@ -181,7 +181,8 @@ FLOOR_OFF_SCALE = 1.5     # a floor above 1.5x the best curve is named in the le
 
 def plot_curves(recs: list[dict], models, dataset: str, ax, metric: str = "NDCG@10",
                 protocol: str | None = None, title: str | None = None) -> None:
-    """Test `metric` per evaluated epoch for `models` on `dataset`; the floors as flat lines.
+    """Test `metric` per evaluated epoch for `models` on `dataset` (the mean over seeds where a
+    model has several: `budget_label` names them); the floors as flat lines.
 
     A floor far above every curve (on check-in data the repeat-history rule can be) would flatten
     the curves onto the x axis: it is then named in the legend with its value instead."""
