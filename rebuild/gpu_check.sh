@@ -15,7 +15,8 @@
 #   2. CUDA tests: causality, fidelity to the authors' code, the training step never waits for
 #      the device, CUDA-graph replay trains like the eager step           -> tests.txt
 #   3. the cells of the `cpu-paper` profile without a committed record (CosRec and CosRec+ at
-#      L = 20: about 7 and 10 h on 2 AVX2 cores; not yet timed on a GPU), run on the GPU with
+#      L = 20: hours on 2 AVX2 cores, see the results chapter's cost table; not yet timed on a
+#      GPU), run on the GPU with
 #      `--device cuda` (same identity; each record names its device); a cell that cannot finish
 #      in the stage's budget stops at once (`stop_if_unfinishable`)  -> cpu-paper.tar.gz
 #   4. our ML-1M epoch at L = 100 per model, eager vs whole-step CUDA graph, and the projected
