@@ -1,0 +1,185 @@
+"""What the committed runs add up to: the records under `results/`, checked; the protocol the
+paper's Table 1 used, identified on the converged ones; the paper's claims read on them
+(`seqrec.findings`); the cells not run yet, with what each would cost and the command that fills
+it; and what the non-learned floors say about each dataset. The results chapter and the
+introduction show this object; nothing in it is typed in.
+"""
+from __future__ import annotations
+
+import glob
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import findings as F
+from . import protocol_match
+from .registry import BASELINES, DATASET_LABELS, LABELS, MODELS
+from .report import LONG_RUN_PROFILES, cost_of_missing_runs, long_runs, main_runs
+from .results import find_records, read_record
+
+
+# ----------------------------------------------------------------------------- records, checked
+def record_problem(rec: dict) -> str | None:
+    """Why a record cannot be read as a finished run (None when it can): a protocol it was
+    asked to test that it lacks, or a history cut short of the epochs it claims."""
+    c = rec.get("config", {})
+    for part in ("config", "history", "last", "best", "test_ranks"):
+        if part not in rec:
+            return f"no '{part}' entry"
+    asked = c.get("eval_protocols") or list(rec["last"].get("test", {}))
+    for protocol in asked:
+        if protocol not in rec["last"].get("test", {}) or protocol not in rec["test_ranks"].get("last", {}):
+            return f"lacks protocol {protocol!r} (asked for {', '.join(asked)})"
+    trained_to = max((h["epoch"] for h in rec["history"]), default=-1)
+    if c.get("model") not in BASELINES and trained_to < rec["last"].get("epoch", 0):
+        return (f"history cut short: it ends at epoch {trained_to}, the record claims "
+                f"{rec['last'].get('epoch')}")
+    return None
+
+
+def checked_records(root) -> tuple[list[dict], list[str]]:
+    """(readable records under `root`, one line per record left out naming its file and why)."""
+    good, problems = [], []
+    for path in find_records(root):
+        try:
+            rec = dict(read_record(path), path=str(path))
+        except (OSError, ValueError) as err:
+            problems.append(f"{path}: unreadable ({err}); rerun its cell")
+            continue
+        problem = record_problem(rec)
+        if problem:
+            problems.append(f"{path}: {problem}; its cell counts as not run (rerun it)")
+        else:
+            good.append(rec)
+    return good, problems
+
+
+# ----------------------------------------------------------------------------- the whole picture
+@dataclass
+class Reproduction:
+    results_dir: Path
+    when: str
+    records: list[dict]                         # every readable committed record
+    problems: list[str]                         # records left out, one line each
+    long: dict[str, tuple[str, list[dict]]]     # dataset -> (profile, main runs)
+    identification: protocol_match.Identification
+    protocols: tuple[str, ...]                  # the protocol(s) the findings are read under
+    findings: pd.DataFrame = field(repr=False)
+
+    @property
+    def protocol(self) -> str:
+        return self.protocols[0]
+
+    def summary(self) -> list[str]:
+        return F.summary_sentences(self.findings, self.protocol)
+
+
+def load(results_dir, when: str = "last", protocol: str | None = None) -> Reproduction:
+    """Everything the results chapter shows, from the records under `results_dir/PROFILE/` for
+    the long-run profiles. `protocol`: read the findings under this one instead of the
+    identified protocol(s)."""
+    results_dir = Path(results_dir)
+    records, problems = [], []
+    for profile in LONG_RUN_PROFILES:
+        if (results_dir / profile).is_dir():
+            good, bad = checked_records(results_dir / profile)
+            records += good
+            problems += bad
+    long = long_runs_of(records)
+    main = [r for _, rs in long.values() for r in rs]
+    identification = protocol_match.identify(main, records, when)
+    protocols = (protocol,) if protocol else identification.protocols or ("full",)
+    table = F.findings(records, protocols, when)
+    return Reproduction(results_dir, when, records, problems, long, identification, protocols,
+                        table)
+
+
+def long_runs_of(records: list[dict]) -> dict[str, tuple[str, list[dict]]]:
+    """`report.long_runs` on records already read (the checked ones)."""
+    found: dict[str, list] = {}
+    for rank, profile in enumerate(LONG_RUN_PROFILES):
+        by_dataset: dict[str, list[dict]] = {}
+        for rec in main_runs([r for r in records if r["config"].get("profile") == profile]):
+            by_dataset.setdefault(rec["config"]["dataset"], []).append(rec)
+        for dataset, recs in by_dataset.items():
+            trained = len({r["config"]["model"] for r in recs} - set(BASELINES))
+            found.setdefault(dataset, []).append((-trained, rank, profile, recs))
+    return {d: min(options, key=lambda o: o[:2])[2:] for d, options in found.items()}
+
+
+# ----------------------------------------------------------------------------- the gaps
+def not_run(rep: Reproduction, bench_glob: str | None = None) -> pd.DataFrame:
+    """One row per (dataset, model) of the long-run grid with no committed run: why, what it
+    would take on every device a benchmark file measured, and the command that fills it."""
+    bench = sorted(glob.glob(bench_glob or str(rep.results_dir / "bench*.json")))
+    cost = cost_of_missing_runs(rep.long, bench)
+    damaged = {(r.split(": ")[0]): r for r in rep.problems}
+    rows = []
+    for dataset, (profile, recs) in rep.long.items():
+        have = {r["config"]["model"] for r in recs}
+        trained = [r for r in recs if r["config"]["model"] not in BASELINES]
+        if not trained:
+            continue
+        lookback = trained[0]["config"]["lookback"]
+        epochs = max(r["last"]["epoch"] for r in trained)
+        for model in MODELS:
+            if model in have:
+                continue
+            label = (DATASET_LABELS.get(dataset, dataset), LABELS[model])
+            hours = cost.loc[label] if label in cost.index else pd.DataFrame()
+            if isinstance(hours, pd.Series):
+                hours = hours.to_frame().T
+            quickest = (hours.sort_values("projected h").drop_duplicates("device")
+                        if len(hours) else hours)                  # each device's best precision
+            measured = "; ".join(f"{h['projected h']:.1f} h on {h['device']} ({h['training']})"
+                                 for h in quickest.to_dict("records")) or "no benchmark of it"
+            why = ("not run yet: " + (f"{quickest['projected h'].iloc[0]:.1f} h on the fastest "
+                                      "device measured, longer than the other cells of the grid"
+                                      if len(quickest) else "no device has timed it"))
+            stale = [line for path, line in damaged.items() if f"/{dataset}/{model}/" in path]
+            rows.append({"dataset": label[0], "model": label[1],
+                         "setting": f"profile {profile}, L = {lookback}, {epochs} epochs",
+                         "why": stale[0] if stale else why, "cost (2000 epochs plus evaluations)"
+                         if epochs == 2000 else f"cost ({epochs} epochs plus evaluations)": measured,
+                         "command": (f"python -m rebuild run --profile {profile} --engine direct "
+                                     f"--only model={model},dataset={dataset}")})
+    return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------- the floors
+def floors(rep: Reproduction) -> pd.DataFrame:
+    """Per dataset and protocol: the Repeat and Pop floors' test NDCG@10 beside the best trained
+    model of the long runs (which, and whether it beats Repeat)."""
+    rows = []
+    for dataset, (_, recs) in rep.long.items():
+        by_model = {r["config"]["model"]: r for r in recs}
+        trained = [r for r in recs if r["config"]["model"] not in BASELINES]
+        if "repeat" not in by_model or not trained:
+            continue
+        for protocol in by_model["repeat"][rep.when]["test"]:
+            score = {m: r[rep.when]["test"][protocol]["NDCG@10"] for m, r in by_model.items()
+                     if protocol in r[rep.when]["test"]}
+            best = max((m for m in score if m not in BASELINES), key=score.get)
+            rows.append({"dataset": DATASET_LABELS.get(dataset, dataset), "protocol": protocol,
+                         "Repeat": score["repeat"], "Pop": score.get("pop", float("nan")),
+                         "best trained model": LABELS[best], "its NDCG@10": score[best],
+                         "Repeat − best": score["repeat"] - score[best]})
+    return pd.DataFrame(rows).round(4)
+
+
+def revisit_share(rec: dict) -> float | None:
+    """Share of users whose test item they already visited before, on the data of `rec` (read
+    from its local copy, found through `$SEQREC_DATA_DIR` when the record's own path is not on
+    this machine); None when the data is not here."""
+    from . import data
+    from .baselines import seen_before_share
+    source = Path(str(rec["data"].get("source", "")))
+    candidates = [source]
+    if os.environ.get("SEQREC_DATA_DIR") and len(source.parts) >= 2:
+        candidates.append(Path(os.environ["SEQREC_DATA_DIR"]) / source.parts[-2] / source.name)
+    for path in candidates:
+        if path.is_file():
+            return seen_before_share(data.load(rec["config"]["dataset"], file=str(path)))
+    return None

@@ -1,0 +1,190 @@
+"""The findings: claims read on hand-made records whose answer is known, the intervals on
+hand-worked numbers, damaged records, and the table on the committed runs."""
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from seqrec import findings as F
+from seqrec import metrics, protocol_match, reproduction
+
+ROOT = Path(__file__).resolve().parents[1]
+PROTOCOLS = ["full", "easyrec-n"]
+
+
+def make_record(model, ranks, curve, dataset="fs-nyc", seed=42, lookback=20, variant="",
+                amp=False, every=10, profile="cpu-paper"):
+    """A run record whose test ranks (one per user, both protocols) and test NDCG@10 curve
+    (epochs 0, every, ...) are given."""
+    last = {p: metrics.from_ranks(ranks) for p in PROTOCOLS}
+    return {"config": {"model": model, "dataset": dataset, "seed": seed, "lookback": lookback,
+                       "profile": profile, "variant": variant, "amp": amp, "loss": "bce",
+                       "eval_protocols": PROTOCOLS, "epochs": every * (len(curve) - 1),
+                       "eval_every": every},
+            "data": {"users": len(ranks), "items": 1000, "interactions": 10 * len(ranks)},
+            "history": [{"epoch": i * every, "test": {p: {"NDCG@10": v} for p in PROTOCOLS}}
+                        for i, v in enumerate(curve)],
+            "last": {"epoch": every * (len(curve) - 1), "test": last},
+            "best": {"epoch": every * (len(curve) - 1), "test": last},
+            "test_ranks": {"last": {p: [int(r) for r in ranks] for p in PROTOCOLS},
+                           "best": {p: [int(r) for r in ranks] for p in PROTOCOLS}},
+            "environment": {"cpu": "test CPU"}, "timings": {"train_seconds": 1}}
+
+
+RNG = np.random.default_rng(0)
+GOOD = RNG.integers(1, 4, 500)              # ranks 1-3: high NDCG
+BAD = RNG.integers(30, 60, 500)             # ranks past 20: NDCG 0
+FLAT_HIGH, FLAT_LOW = [0.5] * 40, [0.01] * 40
+
+
+def claim(kind="direction", model="caser+", against="caser", above=True, size=None,
+          epochs=(1, None), datasets=("fs-nyc",)):
+    return F.Claim("words", "§0", kind, model, against, datasets, above, size, epochs)
+
+
+def read(recs, c):
+    return F.findings(recs, ("full",), claims=[c]).iloc[0].to_dict()
+
+
+def test_a_clear_win_in_the_paper_direction_is_reproduced_and_the_opposite_reversed():
+    recs = [make_record("caser+", GOOD, FLAT_HIGH), make_record("caser", BAD, FLAT_LOW)]
+    assert read(recs, claim())["outcome"] == "reproduced"
+    assert read(recs, claim(above=False))["outcome"] == "reversed"
+    assert read(recs, claim("all-metrics"))["outcome"] == "reproduced"
+
+
+def test_equal_models_show_no_significant_difference():
+    recs = [make_record("caser+", GOOD, FLAT_HIGH), make_record("caser", GOOD, FLAT_HIGH)]
+    row = read(recs, claim())
+    assert row["outcome"] == "no significant difference"
+    assert "+0.0000 [+0.0000, +0.0000]" in row["effect (full)"]
+
+
+def test_seeds_that_disagree_never_reproduce_a_claim():
+    """Seed 42: Caser+ far ahead; seed 43: slightly behind. Pooled, the win is significant, but
+    one seed is on the other side."""
+    worse = np.minimum(GOOD + 1, 60)
+    recs = [make_record("caser+", GOOD, FLAT_HIGH, seed=42), make_record("caser", BAD, FLAT_LOW, seed=42),
+            make_record("caser+", worse, FLAT_HIGH, seed=43), make_record("caser", GOOD, FLAT_HIGH, seed=43)]
+    row = read(recs, claim())
+    assert row["outcome"] == "no significant difference" and "over 2 seeds" in row["effect (full)"]
+
+
+def test_a_run_still_rising_makes_the_outcome_preliminary_and_says_which():
+    rising = list(np.linspace(0.1, 0.5, 40))
+    recs = [make_record("caser+", GOOD, rising), make_record("caser", BAD, FLAT_LOW)]
+    row = read(recs, claim())
+    assert row["outcome"] == "reproduced, preliminary" and row["preliminary"]
+    assert row["converged"].startswith("Caser+ still rising")
+
+
+def test_a_gain_smaller_than_the_stated_size_is_partly_reproduced():
+    # NDCG@10 of rank 1 is 1, of rank 3 is 0.5: means 1.0 vs 0.5, a gain of +100 % exactly
+    a, b = np.ones(400, int), np.full(400, 3)
+    recs = [make_record("caser+", a, FLAT_HIGH), make_record("caser", b, FLAT_HIGH)]
+    assert F.relative_gain(metrics.per_user(a)["NDCG@10"], metrics.per_user(b)["NDCG@10"])[0] == pytest.approx(1.0)
+    assert read(recs, claim("gain", size=0.5))["outcome"] == "reproduced"
+    assert read(recs, claim("gain", size=7.5))["outcome"] == "partly reproduced"
+
+
+def test_a_gap_bound_reads_the_gap_against_its_interval():
+    sas = np.ones(400, int)                                        # NDCG 1
+    plus = np.where(np.arange(400) % 10 == 0, 3, 1)                # NDCG 1, or 0.5 for a tenth
+    recs = [make_record("sasrec", sas, FLAT_HIGH), make_record("caser+", plus, FLAT_HIGH)]
+    c = claim("gap-at-most", against="sasrec", above=False, size=0.2)
+    assert read(recs, c)["outcome"] == "reproduced"                # gap 0.05, well under 0.2
+    assert read(recs, F.Claim("w", "§", "gap-at-most", "caser+", "sasrec", ("fs-nyc",), False,
+                              0.001))["outcome"] == "reversed"
+
+
+def test_curves_ahead_at_some_epochs_only_are_partly_reproduced():
+    ahead_late = [0.1] * 10 + [0.6] * 30
+    recs = [make_record("caser+", GOOD, ahead_late), make_record("caser", BAD, [0.3] * 40)]
+    row = read(recs, claim("curve"))
+    assert row["outcome"] == "partly reproduced" and "at 30 of 39 evaluated epochs" in row["effect (full)"]
+    assert read(recs, claim("curve", epochs=(1, 90)))["outcome"] == "reversed"
+    assert read(recs, claim("curve", epochs=(200, None)))["outcome"] == "reproduced"
+
+
+def test_a_dataset_without_a_copy_is_not_tested_and_its_stand_in_says_so():
+    recs = [make_record("caser+", GOOD, FLAT_HIGH), make_record("caser", BAD, FLAT_LOW)]
+    rows = F.findings(recs, ("full",), claims=[claim(datasets=("fs-tky",))])
+    assert list(rows["outcome"]) == ["not tested", "reproduced"]
+    assert "no copy of Foursquare Tokyo" in rows.iloc[0]["reason"]
+    assert rows.iloc[1]["read on"] == "FS-NYC, as a stand-in for FS-TKY"
+
+
+def test_the_longest_window_is_the_evidence_and_the_others_are_listed():
+    recs = [make_record("caser+", GOOD, FLAT_HIGH), make_record("caser", BAD, FLAT_LOW),
+            make_record("caser+", BAD, FLAT_LOW, lookback=5, variant="l5"),
+            make_record("caser", GOOD, FLAT_HIGH, lookback=5, variant="l5")]
+    row = read(recs, claim())
+    assert row["evidence"].startswith("L = 20") and row["outcome"] == "reproduced"
+    assert row["also read on"].startswith("reversed — L = 5")
+
+
+def test_mean_difference_interval_on_a_hand_worked_example():
+    a, b = np.array([1.0, 2.0, 3.0, 4.0]), np.array([0.0, 1.0, 1.0, 2.0])   # d = 1, 1, 2, 2
+    mean, lo, hi = F.mean_difference(a, b)
+    half = 1.959964 * np.std([1, 1, 2, 2], ddof=1) / 2
+    assert (mean, lo, hi) == pytest.approx((1.5, 1.5 - half, 1.5 + half))
+
+
+def test_the_summary_is_written_from_the_rows():
+    recs = [make_record("caser+", GOOD, FLAT_HIGH), make_record("caser", BAD, FLAT_LOW)]
+    table = F.findings(recs, ("full",), claims=F.table1_claims())
+    sentences = F.summary_sentences(table, "full")
+    assert sentences[0].startswith("Against their originals: Caser+ is significantly above Caser on FS-NYC")
+    assert any("rows about FS-TKY are not tested" in s for s in sentences)
+
+
+# ----------------------------------------------------------------------------- damaged records
+def test_a_damaged_record_is_named_and_its_cell_counts_as_not_run(tmp_path):
+    good = make_record("caser", BAD, FLAT_LOW)
+    lacking = make_record("caser+", GOOD, FLAT_HIGH)
+    del lacking["last"]["test"]["easyrec-n"]
+    cut = make_record("sasrec", GOOD, FLAT_HIGH)
+    cut["history"] = cut["history"][:5]
+    for rec in (good, lacking, cut):
+        folder = tmp_path / "cpu-paper" / "fs-nyc" / rec["config"]["model"] / "seed42"
+        folder.mkdir(parents=True)
+        (folder / "record.json").write_text(json.dumps(rec))
+    rep = reproduction.load(tmp_path)
+    assert [r["config"]["model"] for r in rep.records] == ["caser"]
+    assert len(rep.problems) == 2
+    assert any("caser+/seed42/record.json: lacks protocol 'easyrec-n'" in p for p in rep.problems)
+    assert any("sasrec/seed42/record.json: history cut short: it ends at epoch 40" in p for p in rep.problems)
+    gaps = reproduction.not_run(rep)
+    assert {"Caser+", "SASRec"} <= set(gaps["model"])
+    assert any("lacks protocol" in why for why in gaps["why"])
+
+
+# ----------------------------------------------------------------------------- identification
+def test_two_protocols_within_the_seed_spread_are_a_tie():
+    """Two seeds of one converged run whose distances to the paper differ by 0.05 between the
+    seeds: protocols whose distances differ by less than that cannot be told apart."""
+    def rec(seed, full, easy):
+        r = make_record("sasrec", GOOD, FLAT_HIGH, seed=seed, variant="fp32")
+        r["last"]["test"]["full"] = {m: full for m in r["last"]["test"]["full"]}
+        r["last"]["test"]["easyrec-n"] = {m: easy for m in r["last"]["test"]["full"]}
+        return r
+    main = [rec(42, 0.30, 0.31)]
+    main[0]["config"]["variant"] = ""
+    ident = protocol_match.identify(main, [rec(42, 0.30, 0.31), rec(43, 0.30 * 1.05, 0.31)])
+    assert ident.tie and set(ident.protocols) == {"full", "easyrec-n"}
+    assert ident.text.startswith("cannot tell")
+
+
+# ----------------------------------------------------------------------------- committed runs
+@pytest.mark.skipif(not (ROOT / "results" / "cpu-paper").is_dir(), reason="no committed runs")
+def test_the_committed_findings_have_an_outcome_for_every_row():
+    rep = reproduction.load(ROOT / "results")
+    table = rep.findings
+    assert set(table["outcome"].str.replace(", preliminary", "")) <= set(F.OUTCOMES)
+    tky = table[table["paper dataset"] == "FS-TKY"]
+    assert (tky["outcome"] == "not tested").sum() >= 12
+    # ML-1M after 300 epochs is still rising: nothing read on it is final
+    assert table[table["read on"] == "ML-1M"]["preliminary"].all()
+    # the protocol is decided on converged runs only
+    assert rep.identification.basis and "ml-1m/sasrec" not in rep.identification.basis
