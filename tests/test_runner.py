@@ -36,7 +36,9 @@ def test_direct_cells_run_on_the_parameters_file_and_device_keeps_the_identity(t
 
 
 def test_a_cell_that_cannot_finish_in_the_budget_is_paused_with_the_reason(tmp_path, capsys):
-    ref = write_profile(tmp_path, epochs=100_000, eval_every=50_000, checkpoint_every=50_000,
+    # so many epochs that even a fast machine (a few ms per epoch here) cannot finish in 10 min
+    ref = write_profile(tmp_path, epochs=100_000_000, eval_every=50_000_000,
+                        checkpoint_every=50_000_000,
                         stop_if_unfinishable=True)
     code = main(["run", "--profile", ref, "--engine", "direct", "--only", "model=sasrec",
                  "--budget-minutes", "10"])

@@ -525,3 +525,12 @@ def vocabulary_html() -> str:
     items = "".join(f'<dt><span class="outcome {OUTCOME_CLASS[o]}">{html.escape(o)}</span></dt>'
                     f"<dd>{html.escape(means)}</dd>" for o, means in OUTCOMES.items())
     return f'<dl class="outcomes">{items}</dl>'
+
+
+def summary_html(sentences: list[str]) -> str:
+    """The plain-words summary as an HTML list (class `findings-summary`): HTML, not Markdown,
+    because the introduction glues it from the results chapter and myst-nb pastes only text,
+    HTML and images across pages."""
+    import html
+    items = "".join(f"<li>{html.escape(s)}</li>" for s in sentences)
+    return f'<ul class="findings-summary">{items}</ul>'
