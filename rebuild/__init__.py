@@ -2,6 +2,7 @@
 
     python -m rebuild run    --profile P [--only model=...,dataset=...] [--jobs N] [--budget-minutes M]
     python -m rebuild status --profile P
+    python -m rebuild plan   --profile P --minutes M [--jobs N]
     python -m rebuild book   --profile P
     python -m rebuild bench  [--device cuda] [--out FILE]
 """

@@ -1,4 +1,4 @@
-"""Command line: python -m rebuild {run,status,book,bench} ... (see rebuild/__init__.py)."""
+"""Command line: python -m rebuild {run,status,plan,book,bench} ... (see rebuild/__init__.py)."""
 from __future__ import annotations
 
 import argparse
@@ -20,6 +20,13 @@ def _run(args) -> int:
                               "profile's train section (or leave it 'auto')")
         for cell in cells:
             cell.train["device"] = args.device
+    if args.budget_minutes and args.executor == "local" and not args.force:
+        from .plan import refuse_unfit
+        unfit = refuse_unfit(profile, cells, args.budget_minutes, args.jobs, args.bench)
+        if unfit:
+            raise SeqrecError("not started: " + "; ".join(unfit) + ". Give a longer budget, "
+                              "narrow --only (see `python -m rebuild plan`), or add --force "
+                              "to run anyway (the cells pause at the budget, resumable here)")
     if args.executor == "slurm":
         from .cluster import submit
         submit(profile, cells, args)
@@ -67,6 +74,13 @@ def _status(args) -> int:
     return 0
 
 
+def _plan(args) -> int:
+    from .plan import report
+    profile = profiles.load(args.profile)
+    print(report(profile, profile.select(args.only), args.minutes, args.jobs, args.bench))
+    return 0
+
+
 def _book(args) -> int:
     from .book import build
     build(profiles.load(args.profile))
@@ -83,7 +97,11 @@ def main(argv=None) -> int:
     run.add_argument("--budget-minutes", type=float, help="stop cleanly at a checkpoint after this long")
     run.add_argument("--device", help="run the cells on this device (e.g. cuda) whatever the "
                      "profile says; a device never changes a run's identity")
+    run.add_argument("--force", action="store_true", help="start cells even where their projected "
+                     "time on this CPU exceeds --budget-minutes (see `plan`)")
     run.add_argument("--executor", choices=("local", "slurm"), default="local")
+    run.add_argument("--bench", help="benchmark files the projections read (a glob; default "
+                     "results/bench*.json)")
     run.add_argument("--engine", choices=("papermill", "direct"), default="papermill",
                      help="direct: the chapter's library calls without Jupyter (same records)")
     for opt in ("--partition", "--account", "--qos", "--constraint"):
@@ -96,6 +114,14 @@ def main(argv=None) -> int:
     st.add_argument("--profile", required=True)
     st.add_argument("--only")
     st.set_defaults(func=_status)
+    pl = sub.add_parser("plan", help="the unfinished cells, their projected time on this CPU "
+                        "(from results/bench*.json) and which fit in --minutes")
+    pl.add_argument("--profile", required=True)
+    pl.add_argument("--only")
+    pl.add_argument("--minutes", type=float, required=True, help="the time there is")
+    pl.add_argument("--jobs", type=int, default=1, help="cells in parallel, as `run --jobs`")
+    pl.add_argument("--bench", help="benchmark files to read (a glob; default results/bench*.json)")
+    pl.set_defaults(func=_plan)
     bk = sub.add_parser("book", help="execute the chapters into _build/ and build the HTML book")
     bk.add_argument("--profile", required=True)
     bk.set_defaults(func=_book)

@@ -112,23 +112,52 @@ def bench_loop(path) -> pd.DataFrame:
 
 
 def projected_cell_hours(paths, dataset: str, lookback: int, epochs: int, eval_every: int,
-                         models) -> pd.DataFrame:
+                         models, start_epoch: int = 0) -> pd.DataFrame:
     """What one run of each of `models` would take: `epochs` training epochs plus an evaluation
     of the validation and the test split at epoch 0, every `eval_every` epochs and the last, from
     every benchmark file in `paths` that timed that model's epoch on `dataset` at `lookback`
     (`--loop-dataset/--loop-lookback`; `eval_all_users_s` is one split). One row per model, file
-    and training precision, labelled with the device the file names."""
-    evaluations = 1 + evaluations_after(0, epochs, eval_every)      # epoch 0, then on
+    and training precision, labelled with the device the file names. `start_epoch`: a run
+    resumed from a checkpoint there (only the epochs and evaluations after it count)."""
+    evaluations = (start_epoch == 0) + evaluations_after(start_epoch, epochs, eval_every)
     rows = []
     for path in paths:
         bench = _bench(path)
         for r in bench.get("loop", []):
             if (r.get("model") in models and r.get("dataset", "ml-1m") == dataset
                     and r.get("lookback") == lookback and "epoch_s" in r and "eval_all_users_s" in r):
-                seconds = epochs * r["epoch_s"] + evaluations * 2 * r["eval_all_users_s"]
+                seconds = ((epochs - start_epoch) * r["epoch_s"]
+                           + evaluations * 2 * r["eval_all_users_s"])
                 rows.append({"model": LABELS.get(r["model"], r["model"]),
-                             "device": bench_device(bench),
+                             "device": bench_device(bench), "file": str(path),
+                             "threads": bench.get("environment", {}).get("threads"),
                              "training": "bf16 autocast" if r.get("amp_bf16") else "fp32",
                              "epoch s": r["epoch_s"], "evaluation s": r["eval_all_users_s"],
-                             "projected h": round(seconds / 3600, 1)})
+                             "projected s": seconds, "projected h": round(seconds / 3600, 1)})
     return pd.DataFrame(rows)
+
+
+def same_machine(bench: dict, cpu: str, native_bf16: bool) -> bool:
+    """Was a benchmark file (loaded as a dict) measured on a CPU like this one: a CPU run, the
+    same native-bf16 capability (what decides the training precision and roughly halves or
+    doubles an epoch), and the same model name where the file recorded one (older files did
+    not)?"""
+    env = bench.get("environment", {})
+    if env.get("gpu") or env.get("device", "cpu") != "cpu":
+        return False
+    if env.get("cpu_native_bf16") is None or bool(env["cpu_native_bf16"]) != native_bf16:
+        return False
+    return env.get("cpu") in (None, cpu)
+
+
+def files_for_this_cpu(paths) -> list[str]:
+    """The benchmark files among `paths` measured on a CPU like the one running this process
+    (`same_machine`): those that name this CPU first, then those that only share its bf16
+    capability."""
+    from .results import cpu_name
+    from .training import cpu_has_native_bf16
+    cpu, bf16 = cpu_name(), cpu_has_native_bf16()
+    matched = [(p, _bench(p)) for p in paths]
+    matched = [(p, b) for p, b in matched if same_machine(b, cpu, bf16)]
+    return [p for p, b in sorted(matched, key=lambda pb: pb[1].get("environment", {})
+                                 .get("cpu") != cpu)]
