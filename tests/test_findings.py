@@ -124,6 +124,18 @@ def test_the_longest_window_is_the_evidence_and_the_others_are_listed():
     assert row["also read on"].startswith("reversed — L = 5")
 
 
+def test_a_bf16_run_and_its_fp32_twin_say_whether_the_outcome_is_the_same():
+    main = [make_record("caser+", GOOD, FLAT_HIGH, amp=True), make_record("caser", BAD, FLAT_LOW, amp=True)]
+    same = main + [make_record("caser+", GOOD, FLAT_HIGH, variant="fp32"),
+                   make_record("caser", BAD, FLAT_LOW, variant="fp32")]
+    assert read(same, claim())["precisions"] == "the same outcome in bf16 autocast and in fp32"
+    flipped = main + [make_record("caser+", BAD, FLAT_LOW, variant="fp32"),
+                      make_record("caser", GOOD, FLAT_HIGH, variant="fp32")]
+    assert read(flipped, claim())["precisions"] == ("the outcome depends on the precision: "
+                                                    "reproduced in bf16 autocast; reversed in fp32")
+    assert read(main, claim())["precisions"] == ""                 # no twin, nothing to say
+
+
 def test_mean_difference_interval_on_a_hand_worked_example():
     a, b = np.array([1.0, 2.0, 3.0, 4.0]), np.array([0.0, 1.0, 1.0, 2.0])   # d = 1, 1, 2, 2
     mean, lo, hi = F.mean_difference(a, b)
@@ -135,7 +147,8 @@ def test_the_summary_is_written_from_the_rows():
     recs = [make_record("caser+", GOOD, FLAT_HIGH), make_record("caser", BAD, FLAT_LOW)]
     table = F.findings(recs, ("full",), claims=F.table1_claims())
     sentences = F.summary_sentences(table, "full")
-    assert sentences[0].startswith("Against their originals: Caser+ is significantly above Caser on FS-NYC")
+    assert sentences[0].startswith("Caser+ is significantly above Caser on FS-NYC (+")
+    assert sentences[0].endswith("as in Table 1).")
     assert any("rows about FS-TKY are not tested" in s for s in sentences)
 
 

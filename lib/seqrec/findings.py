@@ -43,8 +43,7 @@ SEED_AGREEMENT = "every seed on the same side"
 # the datasets of the paper; FS-TKY has no copy here, FS-NYC is read in its place where marked
 PAPER_DATASETS = ("fs-tky", "fs-nyc", "ml-1m")
 STAND_IN = {"fs-tky": "fs-nyc"}
-NO_COPY = {"fs-tky": "no copy of Foursquare Tokyo on the machines these runs were made on "
-                     "(the data chapter says how to add it with internet)"}
+NO_COPY = {"fs-tky": "no copy of Foursquare Tokyo here (the data chapter: how to add it)"}
 
 
 @dataclass(frozen=True)
@@ -370,7 +369,7 @@ def _row(claim: Claim, dataset: str, found: list[Setting], protocols, when,
                   f"on {DATASET_LABELS[read_on]}")
         row.update({"read on": DATASET_LABELS[read_on], "evidence": "", "converged": "",
                     "outcome": "not tested", "reason": reason, "also read on": "",
-                    "preliminary": False})
+                    "precisions": "", "preliminary": False})
         for p in protocols:
             row[f"effect ({p})"], row[f"outcome ({p})"] = "", "not tested"
         return row
@@ -392,14 +391,29 @@ def _row(claim: Claim, dataset: str, found: list[Setting], protocols, when,
         convergence_words.append(r.converged)
     row["converged"] = " | ".join(dict.fromkeys(convergence_words))
     row["outcome"] = row[f"outcome ({protocols[0]})"]
-    also = []
-    for other in options[1:]:
-        p = protocols[0]
-        r = read_curve(claim, other, p) if claim.kind == "curve" else read_pair(claim, other, p, when)
-        also.append(f"{r.outcome}" + (f", {PRELIMINARY}" if r.moving else "")
-                    + f" — {other.label(models, p)}")
-    row["also read on"] = "; ".join(also)
+    p = protocols[0]
+    others = [(other, read_curve(claim, other, p) if claim.kind == "curve"
+               else read_pair(claim, other, p, when)) for other in options[1:]]
+    row["also read on"] = "; ".join(f"{r.outcome}" + (f", {PRELIMINARY}" if r.moving else "")
+                                    + f" — {other.label(models, p)}" for other, r in others)
+    row["precisions"] = _precisions_agree(best, row[f"outcome ({p})"], others)
     return row
+
+
+def _precisions_agree(best: Setting, outcome: str, others: list) -> str:
+    """Where the same window holds both models in another training precision (the `fp32` twin
+    of a bf16 run): whether the outcome is the same in both; '' where there is no twin."""
+    twins = [(o, r) for o, r in others
+             if o.lookback == best.lookback and o.precision != best.precision]
+    if not twins:
+        return ""
+    by_precision = {best.precision: outcome.replace(f", {PRELIMINARY}", "")}
+    for other, r in twins:
+        by_precision.setdefault(other.precision, r.outcome)
+    if len(set(by_precision.values())) == 1:
+        return f"the same outcome in {' and in '.join(by_precision)}"
+    return "the outcome depends on the precision: " + "; ".join(
+        f"{o} in {p}" for p, o in by_precision.items())
 
 
 # ----------------------------------------------------------------------------- in words
@@ -436,14 +450,9 @@ def _pair_sentence(table: pd.DataFrame, model: str, against: str, protocol: str)
 
 def summary_sentences(table: pd.DataFrame, protocol: str) -> list[str]:
     """The findings in a few plain sentences, every number from `table` (`findings`)."""
-    out = []
-    pairs = list(ORIGINAL_OF.items())
-    originals = [s for s in (_pair_sentence(table, p, o, protocol) for p, o in pairs) if s]
-    if originals:
-        out.append("Against their originals: " + "; ".join(originals) + ".")
-    attention = [s for s in (_pair_sentence(table, p, "sasrec", protocol) for p, _ in pairs) if s]
-    if attention:
-        out.append("Against SASRec: " + "; ".join(attention) + ".")
+    pairs = [(plus, original) for plus, original in ORIGINAL_OF.items()]
+    pairs += [(plus, "sasrec") for plus in ORIGINAL_OF]      # then each "+" model against SASRec
+    out = [s + "." for s in (_pair_sentence(table, m, a, protocol) for m, a in pairs) if s]
     untested = table[table["outcome"] == "not tested"]
     tky = untested[untested["paper dataset"] == DATASET_LABELS.get("fs-tky")]
     if len(tky):
@@ -507,6 +516,8 @@ def findings_html(table: pd.DataFrame, protocol: str) -> str:
                 read += f"<div class=\"note\">{esc(r['evidence'])}</div>"
             if r["also read on"]:
                 read += f"<div class=\"note\">also: {esc(r['also read on'])}</div>"
+            if r.get("precisions"):
+                read += f"<div class=\"note precisions\">{esc(r['precisions'])}</div>"
             outcome = f'<span class="outcome {OUTCOME_CLASS[base]}">{esc(base)}</span>'
             if r["preliminary"]:
                 outcome += f'<div class="note">{PRELIMINARY}</div>'

@@ -73,7 +73,8 @@ class Reproduction:
         return self.protocols[0]
 
     def summary(self) -> list[str]:
-        return F.summary_sentences(self.findings, self.protocol)
+        sentences = F.summary_sentences(self.findings, self.protocol)
+        return sentences[:-1] + floor_sentences(self) + sentences[-1:]
 
 
 def load(results_dir, when: str = "last", protocol: str | None = None) -> Reproduction:
@@ -167,6 +168,22 @@ def floors(rep: Reproduction) -> pd.DataFrame:
                          "best trained model": LABELS[best], "its NDCG@10": score[best],
                          "Repeat − best": score["repeat"] - score[best]})
     return pd.DataFrame(rows).round(4)
+
+
+def floor_sentences(rep: Reproduction) -> list[str]:
+    """One sentence per dataset where the Repeat floor (no learning: the user's own past items,
+    most frequent first) beats every trained model under the protocol the findings use."""
+    table = floors(rep)
+    if table.empty:
+        return []
+    out = []
+    for r in table[table["protocol"] == rep.protocol].to_dict("records"):
+        if r["Repeat − best"] > 0:
+            out.append(f"On {r['dataset']} no trained model reaches the Repeat floor, which only "
+                       f"re-ranks the items a user already had: test NDCG@10 {r['Repeat']:.4f} "
+                       f"against {r['its NDCG@10']:.4f} for {r['best trained model']}, the best "
+                       f"trained model ({rep.protocol} protocol; see 'What the floors say').")
+    return out
 
 
 def revisit_share(rec: dict) -> float | None:
