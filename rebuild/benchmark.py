@@ -41,9 +41,11 @@ import torch
 
 from seqrec import data as D
 from seqrec import models
+from seqrec import registry
 from seqrec import training as T
 
 from . import profiles
+from .authors import CLASSES as AUTHORS_CLASSES
 
 PAPER = T.TrainConfig.from_dict({k: v for k, v in profiles.load("paper").raw["train"].items()
                                  if k in T.TrainConfig.__dataclass_fields__})
@@ -182,10 +184,10 @@ def plan(args, have_authors: bool) -> list[dict]:
     for setting in settings:
         for name in args.models:
             rows = [("ours", {}, False)]
-            if have_authors:
+            if have_authors and name in AUTHORS_CLASSES:
                 rows.insert(0, ("authors", {}, False))
             if args.variants:
-                rows += [("ours", v, False) for v in VARIANTS[name]]
+                rows += [("ours", v, False) for v in VARIANTS.get(name, [])]
             if args.bf16:
                 rows.append(("ours", {}, True))
             for impl, variant, bf16 in rows:
@@ -325,7 +327,8 @@ def main(argv=None) -> int:
     p.add_argument("--device", default="cpu")
     p.add_argument("--quick", action="store_true", help="one small setting (L=20, batch 8), 2 reps")
     p.add_argument("--settings", nargs="+", default=["paper", "cpu"], choices=list(SETTINGS))
-    p.add_argument("--models", nargs="+", default=list(models.NAMES), choices=list(models.NAMES))
+    p.add_argument("--models", nargs="+", default=list(registry.MODELS), choices=list(models.NAMES),
+                   help="default: the paper's five (the authors have a class for each)")
     p.add_argument("--variants", action="store_true", help="also our alternative code paths")
     p.add_argument("--bf16", action="store_true", help="also ours under bf16 autocast")
     p.add_argument("--no-authors", action="store_true", help="only our implementation")

@@ -19,8 +19,9 @@ SMALL = {  # small sizes where the sizes do not matter (speed), one per model
     "caser+": dict(emb_size=8, num_ver_filters=3, num_hor_filters=4),
     "cosrec": dict(emb_size=8, block_dims=(6, 10), fc_dim=7),
     "cosrec+": dict(emb_size=8, block_dims=(6, 10), fc_dim=7),
+    "sasrec-original": dict(emb_size=16, num_heads=2),
 }
-EVERY_POSITION = ("sasrec", "caser+", "cosrec+")
+EVERY_POSITION = ("sasrec", "caser+", "cosrec+", "sasrec-original")
 
 
 def small(name, lookback=9, **changes):
@@ -40,7 +41,8 @@ def batch(B=5, L=9, T=1, K=4, seed=1):
 
 # ------------------------------------------------------------------------------------ create
 def test_names_and_registry():
-    assert models.NAMES == ("sasrec", "caser", "caser+", "cosrec", "cosrec+")
+    assert models.NAMES == ("sasrec", "caser", "caser+", "cosrec", "cosrec+", "sasrec-original")
+    assert [n for n in models.NAMES if models.CLASSES[n].in_paper] == list(models.NAMES[:5])
     for name in models.NAMES:
         model = small(name)
         assert model.name == name
@@ -136,7 +138,7 @@ def test_caser_needs_exactly_lookback_columns():
 
 
 def test_windows_shorter_than_lookback_for_sasrec_and_cosrec():
-    for name in ("sasrec", "cosrec+", "cosrec"):
+    for name in ("sasrec", "cosrec+", "cosrec", "sasrec-original"):
         model = small(name).eval()
         users, items, cands = batch(L=6)
         assert model(users, items, cands).shape == (5, 1, 4)
@@ -346,12 +348,20 @@ def test_user_embedding_is_used_except_by_sasrec():
         users, items, cands = batch()
         with torch.no_grad():
             moved = model(users % U + 1, items, cands) - model(users, items, cands)
-        assert (moved.abs().max() > 1e-4) == (name != "sasrec"), name
+        assert (moved.abs().max() > 1e-4) == (not name.startswith("sasrec")), name
 
 
 # ------------------------------------------------------------------------------------ sizes
+def original_sasrec_parameters(N, L, e=50, blocks=2):
+    """The reference code's count: item table (N+1) e, positions L e, per block two LayerNorms
+    (4e), W_Q, W_K, W_V with biases (3(e^2 + e)) and the point-wise FFN (2(e^2 + e)), and the
+    last LayerNorm (2e)."""
+    return (N + 1) * e + L * e + blocks * (4 * e + 5 * (e * e + e)) + 2 * e
+
+
 REFERENCE_PARAMETERS = {"caser": 6_388_521, "caser+": 6_388_521, "cosrec": 2_086_425,
-                        "cosrec+": 2_086_425, "sasrec": 275_200}
+                        "cosrec+": 2_086_425, "sasrec": 275_200,
+                        "sasrec-original": original_sasrec_parameters(3416, 100)}
 
 
 @pytest.mark.parametrize("name", models.NAMES)
@@ -391,3 +401,62 @@ def test_cpu_dropout_drops_a_share_p_and_scales_the_rest_like_torch(dtype):
 @pytest.mark.parametrize("name", ["caser", "caser+", "cosrec", "cosrec+"])
 def test_the_cnn_models_drop_features_with_the_cpu_dropout(name):
     assert isinstance(small(name).dropout, Dropout)
+
+
+# ------------------------------------------------------------------------------------ SASRec, original
+def test_the_original_sasrec_is_the_toolkit_class_with_every_switch_flipped():
+    toolkit, original = models.defaults("sasrec"), models.defaults("sasrec-original")
+    assert set(toolkit) == set(original)
+    flipped = {k for k in toolkit if toolkit[k] != original[k]}
+    assert flipped == {"emb_size", "num_blocks", "input_scale", "padding_mask", "block", "init",
+                       "adam_beta2"}
+    assert isinstance(small("sasrec-original"), models.SASRec)
+
+
+@pytest.mark.parametrize("bad, match", [(dict(block="post-ln"), "valid SASRec blocks: toolkit, reference"),
+                                        (dict(init="kaiming"), "valid SASRec inits: torch, xavier"),
+                                        (dict(adam_beta2=1.5), "adam_beta2"),
+                                        (dict(padding_mask="yes"), "padding_mask must be true or false")])
+def test_bad_sasrec_switches_say_what_is_valid(bad, match):
+    with pytest.raises(ConfigError, match=match):
+        small("sasrec-original", **bad)
+
+
+@pytest.mark.parametrize("block", ["reference", "toolkit"])
+def test_with_the_padding_mask_padded_positions_leave_no_trace(block):
+    """The reference code zeroes pad rows and masks pad keys: the position embeddings of padded
+    columns then cannot reach a real item's score; without the mask (the toolkit) they do."""
+    users, items, cands = batch(B=6, L=9, T=9, K=3, seed=5)
+    for mask in (True, False):
+        model = small("sasrec-original", lookback=9, block=block, padding_mask=mask).eval()
+        with torch.no_grad():
+            before = model(users, items, cands)
+            model.pos_emb.weight[:5] += torch.randn(5, 16)   # rows 0-4: padding in row 0
+            after = model(users, items, cands)
+        real = (items[0] != 0).nonzero().squeeze(1)          # row 0 is padded up to column 6
+        same = torch.allclose(after[0, real], before[0, real], atol=1e-5)
+        assert same == mask, (block, mask)
+
+
+def test_padding_rows_of_the_original_are_finite_even_when_no_key_is_left():
+    model = small("sasrec-original").eval()
+    users, items, cands = batch()
+    items[2] = 0
+    items[2, -1] = 3                                         # only the last column is an item
+    with torch.no_grad():
+        assert torch.isfinite(model(users, items, cands)).all()
+
+
+def test_the_original_trains_with_adam_beta2_0_98():
+    from seqrec.training import TrainConfig, make_optimizer
+    cfg = TrainConfig(model="sasrec-original")
+    for name, beta2 in (("sasrec", 0.999), ("sasrec-original", 0.98)):
+        opt = make_optimizer(small(name), cfg, torch.device("cpu"))
+        assert opt.param_groups[0]["betas"] == (0.9, beta2)
+
+
+def test_xavier_init_keeps_the_padding_row_zero_and_norms_at_one():
+    model = small("sasrec-original")
+    assert model.item_emb.weight[0].abs().sum() == 0
+    assert model.item_emb.weight[1:].std() < 0.5            # Glorot, not N(0, 1)
+    assert torch.equal(model.last_layernorm.weight, torch.ones_like(model.last_layernorm.weight))

@@ -8,7 +8,8 @@ from . import baselines, models
 from .data.registry import DATASETS
 
 CLASSES = {**models.CLASSES, **baselines.CLASSES}          # name -> class, models first
-MODELS = models.NAMES                                       # the five trained models
+MODELS = tuple(n for n, c in models.CLASSES.items() if c.in_paper)   # the paper's five models
+REFERENCE_MODELS = tuple(n for n in models.NAMES if n not in MODELS)  # ours: "sasrec-original"
 BASELINES = baselines.NAMES                                 # the non-learned floors
 LABELS = {name: cls.label for name, cls in CLASSES.items()}           # "caser+" -> "Caser+"
 CHAPTERS = {name: cls.chapter for name, cls in CLASSES.items()}       # "caser+" -> "caser_plus"

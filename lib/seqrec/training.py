@@ -240,13 +240,15 @@ def use_fast_kernels(device: torch.device) -> None:
 
 
 def make_optimizer(model, cfg: TrainConfig, device: torch.device):
-    """Adam (lr cfg.lr, PyTorch's other defaults, as the authors) in its fused form where PyTorch
+    """Adam (lr cfg.lr, PyTorch's other defaults, as the authors; a model may set its own
+    `adam_betas`, as the original SASRec's 0.98) in its fused form where PyTorch
     has one (CUDA, and CPU since torch 2.4): one kernel over all parameters instead of a few per
     parameter tensor; the same update up to float rounding. Capturable when the step is a graph."""
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
         return None
     options = {"capturable": True} if cfg.cuda_graphs else {}
+    options["betas"] = getattr(model, "adam_betas", (0.9, 0.999))   # SASRec's original: 0.98
     try:
         return torch.optim.Adam(params, lr=cfg.lr, fused=True, **options)
     except (RuntimeError, TypeError, ValueError):       # no fused kernel for this device/dtype

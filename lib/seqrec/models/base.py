@@ -32,6 +32,7 @@ class SequentialRecommender(nn.Module):
     chapter: str = ""              # the book chapter (notebook stem) that builds and runs it
     cost: int = 1                  # relative CPU cost of one grid cell (longest cells start first)
     original: str | None = None    # a "+" model: the name of the original it makes causal
+    in_paper: bool = True          # one of the paper's five (False: a reference point of ours)
 
     def __init__(self, num_users: int, num_items: int, lookback: int):
         super().__init__()
