@@ -16,21 +16,15 @@ Defaults: e = 64, 1 block, 1 head, dropout 0.2 (authors' `SASRec.yaml`: emb_size
 num_heads, dropout_rate). Windows may be shorter than `lookback` (positions start at 0).
 
 The original (kang205/SASRec, `model.py` and `modules.py`; SASRec paper §III) differs in five
-places, each a switch of this one class, so that an ablation can turn them one at a time:
-
-| switch          | toolkit (`SASRec`)                  | original (`SASRecOriginal`)                |
-|-----------------|-------------------------------------|--------------------------------------------|
-| `input_scale`   | False                               | True: item_emb[x] * sqrt(e) (`embedding(scale=True)`) |
-| `padding_mask`  | False: pads attended, never zeroed  | True: pad keys masked, pad rows zeroed after the input and every block (`seq *= mask`) |
-| `block`         | "toolkit": torch pre-LN layer, GELU, FFN e->4e->e, out-projection, residual from x | "reference": Q from LN(x), K and V from x, no out-projection, residual from LN(x); point-wise FFN e->e->e with ReLU, residual from LN(x) (§III-B, III-C; `multihead_attention`, `feedforward`) |
-| `init`          | "torch": N(0, 1) embeddings, torch's Linear init | "xavier": Glorot-uniform tables and kernels, zero biases (TF's defaults there) |
-| `adam_beta2`    | 0.999 (torch's default)             | 0.98 (`tf.train.AdamOptimizer(beta2=0.98)`) |
-
-and in its sizes: e = 50, 2 blocks, 1 head, dropout 0.2 at L = 200 on ML-1M (the reference README).
+places, each a switch of this one class (`DIFFERENCES`, the one table of them, which the SASRec
+chapter prints), so that an ablation can turn them one at a time; `SASRecOriginal` sets them all
+to the original's side, with the reference README's ML-1M sizes (e = 50, 2 blocks, 1 head,
+dropout 0.2 at L = 200).
 """
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -39,6 +33,39 @@ from torch import nn
 from ..errors import ConfigError, unknown
 from .base import SequentialRecommender, check_dropout, check_positive_int
 
+
+
+class Difference(NamedTuple):
+    component: str
+    toolkit: object          # the authors' toolkit (the paper's baseline): `SASRec`'s default
+    original: object         # the SASRec paper and its reference code: `SASRecOriginal`'s default
+    toolkit_does: str
+    original_does: str
+    source: str              # where the original says so
+
+
+DIFFERENCES = {
+    "input_scale": Difference(
+        "input scaling", False, True, "item_emb[x] + pos_emb",
+        "item_emb[x] * sqrt(e) + pos_emb", "reference code: `embedding(..., scale=True)`"),
+    "padding_mask": Difference(
+        "padding", False, True, "pads are attended and carry their position embedding",
+        "pad keys masked; pad rows zeroed after the input and after every block",
+        "reference code: key masking in `multihead_attention`, `seq *= mask`"),
+    "block": Difference(
+        "block", "toolkit", "reference",
+        "torch pre-LN encoder layer: x + W_O SA(LN x), then + FFN e->4e->e with GELU",
+        "q = LN x; q + SA(q, x, x) with no W_O; then LN, FFN e->e->e with ReLU, residual from "
+        "the normalised input", "paper §III-B, §III-C; reference `multihead_attention`, "
+        "`feedforward`"),
+    "init": Difference(
+        "initialisation", "torch", "xavier", "N(0, 1) embeddings, torch's Linear init",
+        "Glorot-uniform tables and kernels, zero biases", "reference code: TF's "
+        "`xavier_initializer`, `tf.layers` defaults"),
+    "adam_beta2": Difference(
+        "Adam beta2", 0.999, 0.98, "0.999 (torch's default)", "0.98",
+        "reference code: `AdamOptimizer(beta2=0.98)`"),
+}
 BLOCKS = ("toolkit", "reference")
 INITS = ("torch", "xavier")
 MASKED = -2.0 ** 32 + 1          # the reference code's score for a masked key (finite: no NaN rows)
@@ -84,8 +111,10 @@ class SASRec(SequentialRecommender):
 
     def __init__(self, num_users: int, num_items: int, lookback: int, emb_size: int = 64,
                  num_blocks: int = 1, num_heads: int = 1, dropout: float = 0.2,
-                 input_scale: bool = False, padding_mask: bool = False, block: str = "toolkit",
-                 init: str = "torch", adam_beta2: float = 0.999):
+                 input_scale: bool = DIFFERENCES["input_scale"].toolkit,
+                 padding_mask: bool = DIFFERENCES["padding_mask"].toolkit,
+                 block: str = DIFFERENCES["block"].toolkit, init: str = DIFFERENCES["init"].toolkit,
+                 adam_beta2: float = DIFFERENCES["adam_beta2"].toolkit):
         super().__init__(num_users, num_items, lookback)
         e = check_positive_int("emb_size", emb_size)
         heads = check_positive_int("num_heads", num_heads)
@@ -186,7 +215,9 @@ class SASRecOriginal(SASRec):
 
     def __init__(self, num_users: int, num_items: int, lookback: int, emb_size: int = 50,
                  num_blocks: int = 2, num_heads: int = 1, dropout: float = 0.2,
-                 input_scale: bool = True, padding_mask: bool = True, block: str = "reference",
-                 init: str = "xavier", adam_beta2: float = 0.98):
+                 input_scale: bool = DIFFERENCES["input_scale"].original,
+                 padding_mask: bool = DIFFERENCES["padding_mask"].original,
+                 block: str = DIFFERENCES["block"].original, init: str = DIFFERENCES["init"].original,
+                 adam_beta2: float = DIFFERENCES["adam_beta2"].original):
         super().__init__(num_users, num_items, lookback, emb_size, num_blocks, num_heads, dropout,
                          input_scale, padding_mask, block, init, adam_beta2)

@@ -1,0 +1,78 @@
+"""The SASRec study (issue: is the paper's SASRec a fair baseline?): the toolkit's SASRec and the
+original side by side at the SASRec paper's settings, and the ablation that sets one of their
+differences (`models.sasrec.DIFFERENCES`) back to the toolkit's side at a time.
+
+    curves = sasrec_curves(records)              # test NDCG@10 / HR@10 per evaluated epoch
+    table = ablation_table(records)              # one row per run, vs the original, 95 % CIs
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import stats
+from .findings import mean_difference
+from .models.sasrec import DIFFERENCES
+from .registry import LABELS
+from .report import per_user_values
+
+ORIGINAL = "sasrec-original"
+
+
+def what_differs(rec: dict) -> str:
+    """A run of the study in words: 'the toolkit's SASRec (all five)', 'the original', or
+    'the original, <component> as the toolkit's'."""
+    c = rec["config"]
+    if c["model"] != ORIGINAL:
+        return f"{LABELS[c['model']]} (the toolkit's: all {len(DIFFERENCES)} differences)"
+    flipped = [DIFFERENCES[k].component for k in c.get("model_options", {}) if k in DIFFERENCES]
+    return ("SASRec (original)" if not flipped else
+            "original, " + " and ".join(flipped) + " as the toolkit's")
+
+
+def sasrec_curves(records: list[dict], metrics=("NDCG@10", "R@10"),
+                  protocol: str = "sampled") -> pd.DataFrame:
+    """Test `metrics` at every evaluated epoch, one column per run (`what_differs`): the curves
+    beside the SASRec paper's numbers. R@10 with one target per user is HR@10."""
+    rows = []
+    for rec in records:
+        for h in rec["history"]:
+            if "test" in h and protocol in h["test"]:
+                rows += [{"run": what_differs(rec), "epoch": h["epoch"], "metric": m,
+                          "value": h["test"][protocol][m]} for m in metrics]
+    if not rows:
+        return pd.DataFrame()
+    return (pd.DataFrame(rows).pivot_table(index=["metric", "epoch"], columns="run",
+                                           values="value").round(4))
+
+
+def _interval(x: np.ndarray) -> str:
+    half = 1.96 * x.std(ddof=1) / np.sqrt(len(x))
+    return f"{x.mean():.4f} [{x.mean() - half:.4f}, {x.mean() + half:.4f}]"
+
+
+def ablation_table(records: list[dict], protocols=("sampled", "full"), when: str = "last",
+                   metric: str = "NDCG@10") -> pd.DataFrame:
+    """One row per run: what differs from the original, the test `metric` and HR@10 under each
+    protocol with a 95 % interval over users, and the change against the original (mean paired
+    difference, its interval, Wilcoxon p). Runs of one profile, same data, same epochs."""
+    base = [r for r in records if r["config"]["model"] == ORIGINAL
+            and not r["config"].get("model_options")]
+    if not base:
+        raise ValueError("the study needs the original's run (sasrec-original, no options)")
+    base = base[0]
+    rows = []
+    for rec in sorted(records, key=lambda r: (r is not base, r["config"]["model"] == ORIGINAL)):
+        row = {"run": what_differs(rec), "epochs": rec[when]["epoch"]}
+        for p in protocols:
+            mine, ref = per_user_values(rec, when, p), per_user_values(base, when, p)
+            row[f"{metric} ({p})"] = _interval(mine[metric])
+            row[f"HR@10 ({p})"] = _interval(mine["R@10"])
+            if rec is not base:
+                d, lo, hi = mean_difference(mine[metric], ref[metric])
+                row[f"Δ {metric} vs original ({p})"] = (
+                    f"{d:+.4f} [{lo:+.4f}, {hi:+.4f}], p = {stats.wilcoxon(mine[metric], ref[metric]):.2g}")
+            else:
+                row[f"Δ {metric} vs original ({p})"] = ""
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,52 @@
+"""The SASRec study's tables on hand-made records: names of the runs from their switches, the
+intervals and the paired comparison against the original."""
+import numpy as np
+import pytest
+
+from seqrec import ablation, metrics
+
+
+def record(model, ranks, options=None, curve=(0.1, 0.2)):
+    per = {p: metrics.from_ranks(ranks) for p in ("sampled", "full")}
+    return {"config": {"model": model, "model_options": options or {}, "dataset": "ml-1m"},
+            "history": [{"epoch": 10 * i, "test": {"sampled": {"NDCG@10": v, "R@10": 2 * v}}}
+                        for i, v in enumerate(curve)],
+            "last": {"epoch": 10 * (len(curve) - 1), "test": per},
+            "test_ranks": {"last": {p: [int(r) for r in ranks] for p in ("sampled", "full")}}}
+
+
+RNG = np.random.default_rng(1)
+GOOD, BAD = RNG.integers(1, 3, 400), RNG.integers(5, 40, 400)
+
+
+def test_runs_are_named_by_what_differs_from_the_original():
+    assert ablation.what_differs(record("sasrec-original", GOOD)) == "SASRec (original)"
+    assert ablation.what_differs(record("sasrec-original", GOOD, {"padding_mask": False})) == \
+        "original, padding as the toolkit's"
+    assert ablation.what_differs(record("sasrec", GOOD)).startswith("SASRec (the toolkit's: all 5")
+
+
+def test_the_ablation_table_compares_each_run_with_the_original_over_users():
+    recs = [record("sasrec", BAD), record("sasrec-original", GOOD, {"padding_mask": False}),
+            record("sasrec-original", GOOD)]
+    table = ablation.ablation_table(recs)
+    assert list(table["run"])[0] == "SASRec (original)"            # the reference row first
+    worse = table.set_index("run").loc[ablation.what_differs(recs[0])]
+    assert worse["Δ NDCG@10 vs original (sampled)"].startswith("-")
+    assert "p = " in worse["Δ NDCG@10 vs original (full)"]
+    same = table.set_index("run").loc["original, padding as the toolkit's"]
+    assert same["Δ NDCG@10 vs original (sampled)"].startswith("+0.0000 [+0.0000, +0.0000], p = 1")
+    mean = metrics.per_user(GOOD)["NDCG@10"].mean()
+    assert table.iloc[0]["NDCG@10 (sampled)"].startswith(f"{mean:.4f} [")
+
+
+def test_the_ablation_needs_the_original():
+    with pytest.raises(ValueError, match="needs the original"):
+        ablation.ablation_table([record("sasrec", GOOD)])
+
+
+def test_curves_have_one_column_per_run():
+    curves = ablation.sasrec_curves([record("sasrec", BAD, curve=(0.1, 0.3)),
+                                     record("sasrec-original", GOOD, curve=(0.2, 0.5))])
+    assert curves.loc[("NDCG@10", 10), "SASRec (original)"] == 0.5
+    assert curves.loc[("R@10", 10), "SASRec (original)"] == 1.0
