@@ -97,3 +97,11 @@ def test_a_model_has_one_colour_in_every_figure():
     b = next(line for line in ax.get_lines() if line.get_label() == "Caser")
     assert mc.to_hex(a.get_color()) == mc.to_hex(b.get_color()) == registry.colour("caser")
     plt.close("all")
+
+
+def test_the_own_run_sentence_names_the_profile_it_ran_under():
+    rec = record(epochs=10)
+    rec["config"].update(profile="ci", dataset="fs-nyc")
+    rec["environment"] = {"cpu": "AMD EPYC"}
+    text = longrun.own_run_sentence(rec)
+    assert "profile `ci`" in text and "0.5%" in text and "cpu profile" not in text.lower()

@@ -257,3 +257,25 @@ def plot_protocols(records: list[dict], model: str, dataset: str, protocols,
                  "the same runs under every protocol", fontsize=10)
     fig.tight_layout(rect=(0, 0.04 + 0.03 * (len(labels) > 3), 1, 1))
     return fig
+
+
+# ----------------------------------------------------------------------------- the chapter's run
+PAPER_EPOCHS = 2000     # the paper's budget (§3)
+
+
+def own_run_sentence(record: dict) -> str:
+    """What the chapter's own run is, from its record (never from a typed profile name): e.g.
+    'This chapter's run (profile `ci`, 10 epochs at L = 10 on FS-NYC, CPU) trained 0.5 % of the
+    paper's 2000 epochs: read its numbers as the start of the learning curve, not as the
+    paper's converged value.'"""
+    c = record["config"]
+    epochs = record["last"]["epoch"]
+    share = epochs / PAPER_EPOCHS
+    where = (f"profile `{c.get('profile')}`, {epochs} epochs at L = {c['lookback']} on "
+             f"{DATASET_LABELS.get(c['dataset'], c['dataset'])}")
+    from .report import device_label
+    head = f"This chapter's run ({where}, {device_label(record)})"
+    if share >= 1:
+        return f"{head} trained the paper's full budget of {PAPER_EPOCHS} epochs."
+    return (f"{head} trained {share:.1%} of the paper's {PAPER_EPOCHS} epochs: read its numbers "
+            "as the start of the learning curve, not as the paper's converged value.")
