@@ -279,3 +279,20 @@ def own_run_sentence(record: dict) -> str:
         return f"{head} trained the paper's full budget of {PAPER_EPOCHS} epochs."
     return (f"{head} trained {share:.1%} of the paper's {PAPER_EPOCHS} epochs: read its numbers "
             "as the start of the learning curve, not as the paper's converged value.")
+
+
+def budget_lines(records: list[dict], model: str) -> list[str]:
+    """One line per dataset: the committed settings of `model` and their budget against the
+    paper's (e.g. 'ML-1M: L = 20, bf16 autocast, seed 42; 300 epochs, 15% of the paper's 2000')."""
+    by_dataset: dict[str, list[Setting]] = {}
+    for s in settings(records, model):
+        by_dataset.setdefault(s.dataset, []).append(s)
+    lines = []
+    for dataset, group in by_dataset.items():
+        epochs = sorted({s.epochs for s in group})
+        budget = " / ".join(map(str, epochs)) + " epochs"
+        budget += (", the paper's budget" if epochs == [PAPER_EPOCHS] else
+                   f", {max(epochs) / PAPER_EPOCHS:.0%} of the paper's {PAPER_EPOCHS}")
+        lines.append(f"{DATASET_LABELS.get(dataset, dataset)}: "
+                     f"{'; '.join(s.label for s in group)}; {budget}")
+    return lines
