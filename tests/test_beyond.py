@@ -46,3 +46,8 @@ def test_verdicts_are_restated_in_the_findings_vocabulary():
     assert got["seed 43"] == "reversed (0.1 vs 0.2)"
     assert got["seeds pooled"] == "no significant difference (0.2 vs 0.2)"
     assert got["outcome"] in findings.OUTCOMES and "same outcome" in got.index
+
+
+def test_shown_frames_say_not_measured_instead_of_nan():
+    frame = pd.DataFrame({"a": [0.123456, float("nan")]})
+    assert beyond.shown(frame)["a"].tolist() == [0.1235, "not measured"]

@@ -99,3 +99,9 @@ def in_findings_words(table: pd.DataFrame) -> pd.DataFrame:
         return cell
     out = table.map(restate) if len(table) else table
     return out.rename(columns={"verdict": "outcome", "same verdict": "same outcome"})
+
+
+def shown(frame: pd.DataFrame, missing: str = "not measured") -> pd.DataFrame:
+    """`frame` for display: numbers rounded to `DECIMALS`, every NaN replaced by `missing`."""
+    rounded = frame.round(DECIMALS)
+    return rounded.astype(object).where(rounded.notna(), missing)
