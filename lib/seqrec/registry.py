@@ -25,3 +25,16 @@ DATASET_LABELS = {name: spec.label for name, spec in DATASETS.items()}
 def label(name: str) -> str:
     """The display name of a model, floor or dataset (the name itself when unknown)."""
     return LABELS.get(name) or DATASET_LABELS.get(name) or name
+
+
+# one colour per model and floor in every figure of the book: the trained models take the
+# categorical palette in the registry's order, the floors (not learned) take greys
+_MODEL_PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+                  "#17becf", "#bcbd22")
+_FLOOR_PALETTE = ("#7f7f7f", "#404040", "#b0b0b0")
+COLOURS = {**dict(zip(MODELS, _MODEL_PALETTE)), **dict(zip(BASELINES, _FLOOR_PALETTE))}
+
+
+def colour(name: str) -> str:
+    """The colour of a model or floor in every figure (black for a name the registry lacks)."""
+    return COLOURS.get(name, "#000000")

@@ -17,7 +17,7 @@ import pandas as pd
 from . import metrics as M
 from . import stats
 from .paper import TABLE_METRICS, paper_row, paper_table
-from .registry import BASELINES, DATASET_LABELS, LABELS, ORIGINAL_OF, TABLE_ORDER
+from .registry import BASELINES, DATASET_LABELS, LABELS, ORIGINAL_OF, TABLE_ORDER, colour
 from .results import find_records, read_record
 
 
@@ -195,14 +195,14 @@ def plot_curves(recs: list[dict], models, dataset: str, ax, metric: str = "NDCG@
         sub = df[df["model"] == model].groupby("epoch")["value"].mean()
         if len(sub):
             top = max(top, float(sub.max()))
-            ax.plot(sub.index, sub.values, label=LABELS.get(model, model),
+            ax.plot(sub.index, sub.values, label=LABELS.get(model, model), color=colour(model),
                     linestyle="--" if model in ORIGINAL_OF.values() else "-")
     for model in BASELINES:
         sub = df[df["model"] == model]["value"]
         if not len(sub):
             continue
         value = float(sub.mean())
-        style = dict(color="grey", linewidth=0.8, linestyle=":" if model == "pop" else "-.")
+        style = dict(color=colour(model), linewidth=0.8, linestyle=":" if model == "pop" else "-.")
         if top > 0 and value > FLOOR_OFF_SCALE * top:
             ax.plot([], [], **style, label=f"{LABELS[model]} = {value:.3f} (off the scale)")
         else:
@@ -343,23 +343,31 @@ def plot_seed_curves(recs: list[dict], protocol: str = "full", metric: str = "ND
     setting (profile, dataset, variant, precision), one colour per model, one line per seed.
     Returns the figure, or None without a group."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
     panels: dict[tuple, list[tuple[str, dict[int, dict]]]] = {}
     for (profile, dataset, model, var, prec), runs in seed_groups(recs).items():
         panels.setdefault((profile, dataset, var, prec), []).append((model, runs))
     if not panels:
         return None
-    fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 3.6), squeeze=False)
+    cols = min(2, len(panels))                      # two panels a row: the book column's width
+    rows = -(-len(panels) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(7.0, 3.2 * rows), squeeze=False)
+    for ax in axes.flat[len(panels):]:
+        ax.set_axis_off()
     ordered = sorted(panels.items(), key=lambda panel: tuple(map(str, panel[0])))
-    for ax, ((profile, dataset, var, prec), groups) in zip(axes[0], ordered):
-        for colour, (model, runs) in enumerate(sorted(groups, key=lambda group: group[0])):
+    for ax, ((profile, dataset, var, prec), groups) in zip(axes.flat, ordered):
+        for model, runs in sorted(groups, key=lambda group: group[0]):
             for style, (seed, rec) in zip(itertools.cycle(("-", "--", ":", "-.")), runs.items()):
                 c = curves([rec], metric, "test", protocol)
-                ax.plot(c["epoch"], c["value"], linestyle=style, color=f"C{colour}",
+                ax.plot(c["epoch"], c["value"], linestyle=style, color=colour(model),
                         label=f"{LABELS.get(model, model)}, seed {seed}")
-        ax.set(xlabel="epoch", ylabel=f"test {metric} ({protocol})",
-               title=f"{DATASET_LABELS.get(dataset, dataset)}: profile {profile}"
-                     + (f" ~{var}" if var else "") + f", {prec}")
-        ax.legend(fontsize=8)
+        ax.set_xlabel("epoch", fontsize=8)
+        ax.set_ylabel(f"test {metric} ({protocol})", fontsize=8)
+        ax.set_title(f"{DATASET_LABELS.get(dataset, dataset)}: profile {profile}"
+                     + (f" ~{var}" if var else "") + f", {prec}", fontsize=8)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+        ax.tick_params(labelsize=7)
+        ax.legend(fontsize=6)
     fig.tight_layout()
     return fig
 
@@ -451,23 +459,37 @@ def table1_by_protocol_html(recs: list[dict], when: str, shown: str) -> str:
     return "\n".join(parts)
 
 
-def plot_run_curves(record: dict, protocols, dataset: str | None = None) -> None:
-    """One run's validation and test NDCG@10 per evaluated epoch, one panel per protocol, with
-    the paper's final value (after 2000 epochs) as a dotted line where the paper has one."""
+def plot_run_curves(record: dict, protocols, dataset: str | None = None,
+                    paper_protocols=("full",)) -> None:
+    """One run's validation and test NDCG@10 per evaluated epoch, one panel per protocol (two per
+    row, the book column's width), in the model's colour; the paper's final value (after 2000
+    epochs) as a dotted line on the panel of the paper's protocol(s) only (`paper_protocols`: the
+    results chapter identifies them), never on another protocol's scale."""
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
     model = record["config"]["model"]
     paper = paper_row(model, dataset or record["config"]["dataset"])
-    fig, axes = plt.subplots(1, len(protocols), figsize=(4.2 * len(protocols), 3.3), squeeze=False)
-    for ax, protocol in zip(axes[0], protocols):
+    protocols = list(protocols)
+    cols = min(2, len(protocols))
+    rows = -(-len(protocols) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(7.0, 2.8 * rows + 0.6), squeeze=False)
+    for ax, protocol in zip(axes.flat, protocols):
         for split, style in (("val", "--"), ("test", "-")):
             c = curves([record], split=split, protocol=protocol)
-            ax.plot(c["epoch"], c["value"], style, marker="o", ms=3, label=split)
-        if paper is not None:
-            ax.axhline(paper["NDCG@10"], color="grey", ls=":", label="paper (2000 epochs)")
-        ax.set(title=f"protocol: {protocol}", xlabel="epoch", ylabel="NDCG@10")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.legend(fontsize=8)
-    fig.suptitle(f"{LABELS.get(model, model)}: {record_label(record)}", fontsize=10)
+            ax.plot(c["epoch"], c["value"], style, marker="o", ms=3, color=colour(model),
+                    alpha=0.6 if split == "val" else 1.0, label=split)
+        if paper is not None and protocol in paper_protocols:
+            ax.axhline(paper["NDCG@10"], color="black", ls=":", label="paper (2000 epochs)")
+        ax.set_title(f"protocol: {protocol}" + (" (the paper's)" if protocol in paper_protocols
+                                                else ""), fontsize=9)
+        ax.set_ylabel("NDCG@10", fontsize=9)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+        ax.tick_params(labelsize=8)
+        ax.legend(fontsize=7)
+    for ax in axes.flat[len(protocols):]:
+        ax.set_axis_off()
+    for ax in axes[-1]:
+        ax.set_xlabel("epoch", fontsize=9)
+    fig.suptitle(f"{LABELS.get(model, model)}: {record_label(record)}", fontsize=8)
     fig.tight_layout()
     plt.show()
