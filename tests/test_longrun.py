@@ -88,7 +88,7 @@ def test_a_model_has_one_colour_in_every_figure():
     different figures draw a model in it."""
     import matplotlib.colors as mc
     from seqrec import report
-    assert set(registry.COLOURS) == set(registry.MODELS) | set(registry.BASELINES)
+    assert set(registry.COLOURS) == set(registry.CLASSES)
     assert len(set(registry.COLOURS.values())) == len(registry.COLOURS)
     a = longrun.plot_against_paper(runs(), "caser", "full").axes[0].get_lines()[0]
     import matplotlib.pyplot as plt

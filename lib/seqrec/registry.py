@@ -32,7 +32,8 @@ def label(name: str) -> str:
 _MODEL_PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
                   "#17becf", "#bcbd22")
 _FLOOR_PALETTE = ("#7f7f7f", "#404040", "#b0b0b0")
-COLOURS = {**dict(zip(MODELS, _MODEL_PALETTE)), **dict(zip(BASELINES, _FLOOR_PALETTE))}
+COLOURS = {**dict(zip(MODELS + REFERENCE_MODELS, _MODEL_PALETTE)),
+           **dict(zip(BASELINES, _FLOOR_PALETTE))}
 
 
 def colour(name: str) -> str:
