@@ -17,6 +17,10 @@ from .registry import LABELS
 from .report import per_user_values
 
 ORIGINAL = "sasrec-original"
+# what the SASRec paper reports for SASRec on ML-1M, the test item among 100 sampled items the
+# user never rated (Kang & McAuley 2018, results table; field notes §2.3); HR@10 is our R@10
+SASREC_PAPER_ML1M = {"NDCG@10": 0.5905, "R@10": 0.8245}
+STUDY_PROFILE, ABLATION_PROFILE = "sasrec-paper", "sasrec-ablation"     # where their records go
 
 
 def what_differs(rec: dict) -> str:
@@ -76,3 +80,24 @@ def ablation_table(records: list[dict], protocols=("sampled", "full"), when: str
                 row[f"Δ {metric} vs original ({p})"] = ""
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def plot_sasrec_curves(records: list[dict], protocol: str = "sampled"):
+    """Test NDCG@10 and HR@10 per evaluated epoch of the study's runs, each model in its
+    registry colour, with the SASRec paper's ML-1M values as dashed lines. One 7-in figure."""
+    import matplotlib.pyplot as plt
+    from .registry import colour
+    fig, axes = plt.subplots(1, 2, figsize=(7, 2.8), sharex=True)
+    for ax, metric, name in zip(axes, ("NDCG@10", "R@10"), ("NDCG@10", "HR@10")):
+        for rec in records:
+            points = [(h["epoch"], h["test"][protocol][metric]) for h in rec["history"]
+                      if "test" in h and protocol in h["test"]]
+            ax.plot(*zip(*points), marker="o", color=colour(rec["config"]["model"]),
+                    label=LABELS[rec["config"]["model"]])
+        if protocol == "sampled":
+            ax.axhline(SASREC_PAPER_ML1M[metric], ls="--", color="black", lw=1,
+                       label="the SASRec paper")
+        ax.set(title=f"test {name} ({protocol})", xlabel="epoch", ylim=(0, 1))
+    axes[0].legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
