@@ -4,6 +4,11 @@ The chapters in `book/` carry no outputs. For a profile, each chapter is execute
 into `_build/<profile>/src/book/` with the profile's display parameters (model chapters reuse the
 grid's run records, so nothing is trained twice), and `jupyter-book build` renders that staged copy
 with execution off and warnings as errors (`-W --keep-going`). The HTML lands in `_build/html`.
+
+Two things of the profile's run stay out of the published pages: the cell papermill injects with
+the profile's parameters (tagged `remove-cell`, so the page shows the chapter's own `parameters`
+cell), and the executed notebook itself as the page's download: the download button offers the
+clean chapter from `book/`, with its `parameters` cell and no outputs, as a reader would run it.
 """
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+import nbformat
 import yaml
 
 from seqrec import registry
@@ -102,11 +108,42 @@ def execute(profile: Profile, stems: list[str], src: Path, log=sys.stdout) -> li
                                 parameters=display_parameters(profile, stem),
                                 cwd=str(ROOT / "book"), progress_bar=False,
                                 execution_timeout=timeout, kernel_name="python3")
+            hide_injected_parameters(out)
             print(f"  executed {stem}.ipynb ({time.perf_counter() - t0:.1f} s)", file=log, flush=True)
         except Exception as e:                              # keep going: report every failure
             failed.append(stem)
             print(f"  FAILED   {stem}.ipynb: {type(e).__name__}: {str(e)[-2000:]}", file=log, flush=True)
     return failed
+
+
+INJECTED = "injected-parameters"        # papermill's tag on the cell it adds after `parameters`
+
+
+def hide_injected_parameters(path: Path) -> int:
+    """Tag papermill's injected-parameters cell(s) of an executed notebook `remove-cell` (the
+    page shows the chapter's own `parameters` cell, not the profile's values). Returns how many."""
+    nb = nbformat.read(path, as_version=4)
+    hidden = 0
+    for cell in nb.cells:
+        tags = list(cell.metadata.get("tags", []))
+        if INJECTED in tags and "remove-cell" not in tags:
+            cell.metadata["tags"] = tags + ["remove-cell"]
+            hidden += 1
+    if hidden:
+        nbformat.write(nb, path)
+    return hidden
+
+
+def offer_clean_downloads(html: Path, stems: list[str]) -> list[str]:
+    """Replace each executed chapter under `html/_sources/` (what the page's download button
+    offers) by the clean chapter from the repository. Returns the files replaced."""
+    done = []
+    for stem in stems:
+        offered = html / "_sources" / f"{stem}.ipynb"
+        if offered.exists():
+            shutil.copyfile(ROOT / f"{stem}.ipynb", offered)
+            done.append(offered.relative_to(html).as_posix())
+    return done
 
 
 def stage(src: Path) -> None:
@@ -140,6 +177,7 @@ def build(profile: Profile, log=sys.stdout) -> Path:
     proc = subprocess.run(cmd, cwd=ROOT)
     html = BUILD / profile.name / "_build" / "html"
     if html.exists():
+        offer_clean_downloads(html, stems)
         target = BUILD / "html"
         if target.exists():
             shutil.rmtree(target)

@@ -6,12 +6,24 @@ and the results page shows Table 1 with all five models for every dataset that h
 1280 px no code block or table is cut off at the right edge of the content column, and code lines
 of up to 100 characters fit without scrolling. Screenshots go to _build/screenshots/ as build
 artefacts.
+
+Readable pages: at 1280 px nothing in the article scrolls sideways and every figure fits the
+column; at 390 px (a phone) the page itself never scrolls sideways; no table cell reads NaN or
+inf; no page shows a path of the machine that built it; every internal link reaches an existing
+page and anchor; every finding of the results page carries its outcome badge.
+
+`SEQREC_BOOK_HTML=DIR` checks an HTML folder that is already built (e.g. `_build/html`) instead
+of building the book first.
 """
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 
@@ -20,25 +32,26 @@ from rebuild.profiles import ROOT
 pytestmark = [pytest.mark.book, pytest.mark.data]
 HTML = ROOT / "_build" / "html"
 SHOTS = ROOT / "_build" / "screenshots"
+BUILT_ENV = "SEQREC_BOOK_HTML"
 
 
 @pytest.fixture(scope="module")
-def built(shared_data_module):
-    env = {**os.environ, "SEQREC_DATA_DIR": str(shared_data_module)}
+def built():
+    given = os.environ.get(BUILT_ENV)
+    if given:                                          # check a book that is already built
+        html = Path(given).resolve()
+        assert (html / "book").is_dir(), f"${BUILT_ENV}={given} has no book/ pages"
+        return html
+    shared = os.environ.get("SEQREC_DATA_DIR")
+    if not shared or not Path(shared).is_dir():
+        pytest.skip("real dataset copies not available: set SEQREC_DATA_DIR to the shared/data folder")
+    env = {**os.environ, "SEQREC_DATA_DIR": str(Path(shared))}
     for command in (["run", "--profile", "ci", "--jobs", "2"], ["book", "--profile", "ci"]):
         proc = subprocess.run([sys.executable, "-m", "rebuild", *command], cwd=ROOT, env=env,
                               capture_output=True, text=True)
         print(proc.stdout[-5000:], proc.stderr[-5000:])
         assert proc.returncode == 0, f"rebuild {' '.join(command)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     return HTML
-
-
-@pytest.fixture(scope="module")
-def shared_data_module():
-    d = os.environ.get("SEQREC_DATA_DIR")
-    if not d or not Path(d).is_dir():
-        pytest.skip("real dataset copies not available: set SEQREC_DATA_DIR to the shared/data folder")
-    return Path(d)
 
 
 @pytest.fixture(scope="module")
@@ -55,13 +68,13 @@ def browser():
         b.close()
 
 
-def pages():
-    return sorted(p.relative_to(HTML).as_posix() for p in (HTML / "book").glob("*.html"))
+def pages(html: Path = HTML):
+    return sorted(p.relative_to(html).as_posix() for p in (html / "book").glob("*.html"))
 
 
 def test_every_page_loads_with_math_and_images(built, browser):
     SHOTS.mkdir(parents=True, exist_ok=True)
-    found = pages()
+    found = pages(built)
     assert {"book/intro.html", "book/results.html", "book/caser_plus.html", "book/cosrec_plus.html",
             "book/sasrec.html", "book/caser.html", "book/cosrec.html", "book/data.html",
             "book/evaluation.html", "book/beyond.html"} <= set(found)
@@ -69,7 +82,7 @@ def test_every_page_loads_with_math_and_images(built, browser):
     external = []
     page.on("request", lambda r: external.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
     for name in found:
-        page.goto((HTML / name).as_uri(), wait_until="load")
+        page.goto((built / name).as_uri(), wait_until="load")
         page.wait_for_function("() => !window.MathJax || (MathJax.startup && MathJax.startup.promise)", timeout=20000)
         page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
         text = page.inner_text("main")
@@ -87,7 +100,7 @@ def test_every_page_loads_with_math_and_images(built, browser):
 
 def test_results_page_shows_table1_for_each_dataset_with_runs(built, browser):
     page = browser.new_page()
-    page.goto((HTML / "book" / "results.html").as_uri(), wait_until="load")
+    page.goto((built / "book" / "results.html").as_uri(), wait_until="load")
     tables = page.evaluate("""() => [...document.querySelectorAll('table.table1')].map(t => t.innerText)""")
     assert len(tables) >= 2                                        # ours and the paper's
     # the profile's own runs (the long committed runs, if any, come first in their own section)
@@ -132,8 +145,8 @@ CLIPPED_JS = """(maxLine) => {
 def test_code_and_tables_are_not_cut_off_at_1280_px(built, browser):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     problems = []
-    for name in pages():
-        page.goto((HTML / name).as_uri(), wait_until="load")
+    for name in pages(built):
+        page.goto((built / name).as_uri(), wait_until="load")
         page.evaluate("() => document.querySelectorAll('article details').forEach(d => { d.open = true; })")
         problems += [f"{name}: {p}" for p in page.evaluate(CLIPPED_JS, MAX_FITTING_LINE)]
     page.close()
@@ -147,10 +160,225 @@ def test_results_page_shows_the_committed_long_runs_first(built, browser):
     if not committed:
         pytest.skip("no long runs committed under results/")
     page = browser.new_page()
-    page.goto((HTML / "book" / "results.html").as_uri(), wait_until="load")
+    page.goto((built / "book" / "results.html").as_uri(), wait_until="load")
     order = page.evaluate("""() => [...document.querySelectorAll('.long-runs, .profile-runs')]
                                    .map(e => e.className)""")
     assert order and order[0] == "long-runs" and "profile-runs" in order
     text = page.inner_text("main")
     assert "cpu-paper" in text or "paper-copies" in text or "profile paper" in text
     assert "Caser+ vs Caser" in text                             # a row of the claims table
+
+
+# ---------------------------------------------------------------------------------------------
+# Readable pages. Every page is opened once per viewport (hidden inputs opened) and measured; the
+# tests below read the measurements.
+
+WIDE, PHONE = 1280, 390
+MEASURE_JS = """() => {
+  const art = document.querySelector('article.bd-article');
+  const edge = art.getBoundingClientRect().right - parseFloat(getComputedStyle(art).paddingRight) + 1;
+  const label = el => `<${el.tagName.toLowerCase()} class="${el.className && el.className.baseVal !== undefined
+      ? el.className.baseVal : el.className}"> "${el.textContent.trim().replace(/\\s+/g, ' ').slice(0, 60)}"`;
+  const scrollers = [];
+  for (const el of art.querySelectorAll('*')) {
+    const ox = getComputedStyle(el).overflowX;
+    if (['auto', 'scroll'].includes(ox) && el.scrollWidth > el.clientWidth + 1)
+      scrollers.push(`${label(el)} scrolls sideways (${el.scrollWidth} px of content in ${el.clientWidth} px)`);
+  }
+  const outside = [];
+  for (const el of art.querySelectorAll('img, figure')) {
+    const r = el.getBoundingClientRect();
+    if (r.width > 0 && r.right > edge)
+      outside.push(`<${el.tagName.toLowerCase()} ${el.getAttribute('src') || el.id || ''}> ends at ` +
+                   `${Math.round(r.right)} px, the column at ${Math.round(edge)} px`);
+  }
+  const cells = [...art.querySelectorAll('td, th')].map(c => c.innerText.trim())
+      .filter(t => /^[-+]?(nan|inf|infinity)$/i.test(t));
+  const findings = [...document.querySelectorAll('table.findings tr')]
+      .filter(tr => !tr.classList.contains('group') && !tr.closest('thead') && tr.querySelector('td'))
+      .map(tr => ({badge: !!tr.querySelector('span.outcome'),
+                   text: tr.innerText.trim().replace(/\\s+/g, ' ').slice(0, 80)}));
+  // content past the window's right edge that no box lets the reader scroll to: its nearest
+  // ancestor that does not show overflow hides it (MathJax's screen-reader copy is hidden by design)
+  const cut = [];
+  for (const el of art.querySelectorAll('*')) {
+    if (el.closest('mjx-assistive-mml') || (el.ownerSVGElement && el.tagName !== 'svg')) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.right <= window.innerWidth + 1) continue;
+    let box = el.parentElement;
+    while (box && box !== document.body && getComputedStyle(box).overflowX === 'visible') box = box.parentElement;
+    if (box && ['hidden', 'clip'].includes(getComputedStyle(box).overflowX))
+      cut.push(`${label(el)} ends at ${Math.round(r.right)} px, cut off by ${label(box).slice(0, 60)}`);
+  }
+  return {scrollers, outside, cells, findings, cut: cut.slice(0, 20), text: document.body.innerText,
+          pageWidth: document.documentElement.scrollWidth,
+          prose: [...art.querySelectorAll('p, li')].map(e => e.innerText).join('\\n'),
+          links: [...art.querySelectorAll('a[href]')].map(a => a.getAttribute('href'))};
+}"""
+
+
+def measure(built, browser, width: int) -> dict:
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    out = {}
+    for name in pages(built):
+        page.goto((built / name).as_uri(), wait_until="load")
+        page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
+        page.evaluate("() => document.querySelectorAll('article details').forEach(d => { d.open = true; })")
+        out[name] = page.evaluate(MEASURE_JS)
+    page.close()
+    return out
+
+
+@pytest.fixture(scope="module")
+def wide(built, browser):
+    return measure(built, browser, WIDE)
+
+
+@pytest.fixture(scope="module")
+def phone(built, browser):
+    return measure(built, browser, PHONE)
+
+
+def test_nothing_in_the_article_scrolls_sideways_at_1280_px(wide):
+    problems = [f"{name}: {p}" for name, m in wide.items() for p in m["scrollers"]]
+    assert not problems, f"{len(problems)} boxes scroll sideways:\n" + "\n".join(problems[:25])
+
+
+def test_no_page_scrolls_sideways_on_a_phone(phone):
+    wider = {name: m["pageWidth"] for name, m in phone.items() if m["pageWidth"] > PHONE}
+    assert not wider, f"pages wider than the {PHONE} px screen (scrollWidth): {wider}"
+
+
+def test_nothing_is_cut_off_on_a_phone(phone):
+    problems = [f"{name}: {p}" for name, m in phone.items() for p in m["cut"]]
+    assert not problems, "content a phone reader cannot reach:\n" + "\n".join(problems[:20])
+
+
+def test_no_table_cell_reads_nan_or_inf(wide):
+    bad = {name: m["cells"] for name, m in wide.items() if m["cells"]}
+    assert not bad, f"table cells reading NaN/inf: { {n: c[:10] for n, c in bad.items()} }"
+
+
+# an absolute path of the building machine: /tmp/..., /work/..., /home/... (not a URL's path)
+MACHINE_PATH = re.compile(r"(?<![\w.~}$/-])(?:/(?:tmp|work|home|check|root|Users|mnt|scratch|private|srv))/\S*")
+
+
+def test_no_page_shows_a_path_of_the_machine_that_built_it(wide):
+    found = {name: sorted(set(MACHINE_PATH.findall(m["text"])))[:8] for name, m in wide.items()}
+    found = {name: paths for name, paths in found.items() if paths}
+    assert not found, f"machine paths in the page text: {found}"
+
+
+def test_figures_fit_the_column_at_1280_px(wide):
+    problems = [f"{name}: {p}" for name, m in wide.items() for p in m["outside"]]
+    assert not problems, "\n".join(problems[:20])
+
+
+def test_every_finding_has_its_outcome_badge(wide):
+    rows = wide["book/results.html"]["findings"]
+    assert rows, "the results page has no findings table (table.findings)"
+    missing = [r["text"] for r in rows if not r["badge"]]
+    assert not missing, f"{len(missing)} of {len(rows)} findings without an outcome badge: {missing[:8]}"
+
+
+CHAPTER_NAMES = {"data chapter": "data", "evaluation chapter": "evaluation",
+                 "results chapter": "results", "beyond chapter": "beyond", "SASRec": "sasrec",
+                 "Caser": "caser", "Caser+": "caser_plus", "CosRec": "cosrec", "CosRec+": "cosrec_plus"}
+
+
+def test_foundation_chapters_link_the_chapters_they_name(wide):
+    """Where the data and evaluation chapters name another chapter (or the model it is about) in
+    their prose, a link to that chapter is on the page."""
+    missing = []
+    for stem in ("data", "evaluation"):
+        m = wide[f"book/{stem}.html"]
+        linked = {urlsplit(h).path.rsplit("/", 1)[-1].removesuffix(".html") for h in m["links"]}
+        for name, target in CHAPTER_NAMES.items():
+            if target != stem and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w+])", m["prose"]) \
+                    and target not in linked:
+                missing.append(f"{stem}.html names {name!r} without a link to {target}.html")
+    assert not missing, "\n".join(missing)
+
+
+class _Anchors(HTMLParser):
+    """The ids (and <a name>) of a page and the hrefs of its links."""
+
+    def __init__(self):
+        super().__init__()
+        self.ids, self.hrefs = set(), []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for key in ("id",) + (("name",) if tag == "a" else ()):
+            if attrs.get(key):
+                self.ids.add(attrs[key])
+        if tag == "a" and attrs.get("href"):
+            self.hrefs.append(attrs["href"])
+
+
+def test_every_internal_link_reaches_a_page_and_its_anchor(built):
+    parsed = {}
+
+    def anchors(path: Path) -> _Anchors:
+        if path not in parsed:
+            parsed[path] = _Anchors()
+            parsed[path].feed(path.read_text(encoding="utf-8", errors="replace"))
+        return parsed[path]
+
+    broken = []
+    for name in pages(built) + ["index.html", "search.html", "genindex.html"]:
+        page = built / name
+        if not page.exists():
+            continue
+        for href in anchors(page).hrefs:
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc or href.startswith(("mailto:", "javascript:")):
+                continue                                       # external
+            target = page if not parts.path else Path(unquote(urljoin(page.as_uri(), parts.path)[len("file://"):]))
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.exists():
+                broken.append(f"{name}: {href} (no file {target.relative_to(built) if target.is_relative_to(built) else target})")
+            elif parts.fragment and target.suffix == ".html" and unquote(parts.fragment) not in anchors(target).ids:
+                broken.append(f"{name}: {href} (no anchor #{parts.fragment} in {target.name})")
+    assert not broken, f"{len(broken)} broken internal links:\n" + "\n".join(sorted(set(broken))[:25])
+
+
+def test_no_page_shows_the_injected_parameters(wide):
+    """papermill's cell with the profile's values (it starts `# Parameters`) is removed from the
+    pages; the chapter's own `parameters` cell stays."""
+    shown = [name for name, m in wide.items() if re.search(r"^# Parameters$", m["text"], re.M)]
+    assert not shown, f"pages showing papermill's injected-parameters cell: {shown}"
+
+
+def test_downloads_are_the_clean_chapters(built):
+    """The page's download button offers the chapter as committed: its `parameters` cell, no
+    injected cell, no outputs (not the profile's executed copy)."""
+    offered = sorted((built / "_sources" / "book").glob("*.ipynb"))
+    assert offered, "no notebook downloads under _sources/book"
+    problems = []
+    for path in offered:
+        cells = json.loads(path.read_text())["cells"]
+        tags = [t for c in cells for t in c.get("metadata", {}).get("tags", [])]
+        if "injected-parameters" in tags or tags.count("parameters") != 1:
+            problems.append(f"{path.name}: tags {sorted(set(tags))}")
+        if any(c.get("outputs") for c in cells if c["cell_type"] == "code"):
+            problems.append(f"{path.name}: has outputs (the executed copy)")
+        if path.read_bytes() != (ROOT / "book" / path.name).read_bytes():
+            problems.append(f"{path.name}: differs from book/{path.name}")
+    assert not problems, "\n".join(problems)
+
+
+def test_hide_injected_parameters_tags_only_papermills_cell(tmp_path):
+    import nbformat
+    from rebuild.book import hide_injected_parameters
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("a = 1", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("# Parameters\na = 2", metadata={"tags": ["injected-parameters"]}),
+        nbformat.v4.new_code_cell("print(a)")])
+    path = tmp_path / "chapter.ipynb"
+    nbformat.write(nb, path)
+    assert hide_injected_parameters(path) == 1
+    assert hide_injected_parameters(path) == 0                     # once is enough
+    tags = [c.metadata.get("tags") for c in nbformat.read(path, as_version=4).cells]
+    assert tags == [["parameters"], ["injected-parameters", "remove-cell"], None]
