@@ -68,3 +68,19 @@ def test_chapters_in_git_have_no_outputs():
         assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), nb_path
         tagged = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
         assert len(tagged) == 1, f"{nb_path.name} needs exactly one 'parameters' cell"
+
+
+def test_every_chapter_starts_on_colab_the_same_way_in_the_books_repository():
+    """Colab runs a downloaded chapter outside the repository: its first code cell clones the
+    repository named in _config.yml, installs it and works in its book/ folder, so the relative
+    paths of the parameters (../results, ../runs) exist there. The same lines in every chapter."""
+    import json
+    repo = yaml.safe_load(Path(profiles.ROOT, "_config.yml").read_text())["repository"]["url"]
+    heads = {}
+    for nb_path in sorted(Path(profiles.ROOT, "book").glob("*.ipynb")):
+        first = next(c for c in json.loads(nb_path.read_text())["cells"] if c["cell_type"] == "code")
+        source = "".join(first["source"])
+        assert "google.colab" in source, f"{nb_path.name}: no Colab start in its first code cell"
+        heads[nb_path.name] = source[:source.index('os.chdir("seqrec-book/book")')]
+        assert f'"{repo}"' in heads[nb_path.name] and '"pip", "install"' in heads[nb_path.name]
+    assert len(set(heads.values())) == 1, "chapters start on Colab differently"
