@@ -7,7 +7,6 @@ introduction show this object; nothing in it is typed in.
 from __future__ import annotations
 
 import glob
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -190,13 +189,7 @@ def revisit_share(rec: dict) -> float | None:
     """Share of users whose test item they already visited before, on the data of `rec` (read
     from its local copy, found through `$SEQREC_DATA_DIR` when the record's own path is not on
     this machine); None when the data is not here."""
-    from . import data
     from .baselines import seen_before_share
-    source = Path(str(rec["data"].get("source", "")))
-    candidates = [source]
-    if os.environ.get("SEQREC_DATA_DIR") and len(source.parts) >= 2:
-        candidates.append(Path(os.environ["SEQREC_DATA_DIR"]) / source.parts[-2] / source.name)
-    for path in candidates:
-        if path.is_file():
-            return seen_before_share(data.load(rec["config"]["dataset"], file=str(path)))
-    return None
+    from .results import record_data
+    data = record_data(rec)
+    return None if data is None else seen_before_share(data)

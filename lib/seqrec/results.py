@@ -113,3 +113,17 @@ def environment(device=None) -> dict:
         env["gpu"] = torch.cuda.get_device_name(device)
         env["cuda"] = torch.version.cuda
     return env
+
+
+def record_data(rec: dict):
+    """The SequenceData a run record was trained on, from its local copy (found through
+    `$SEQREC_DATA_DIR` when the record's own path is not on this machine); None when absent."""
+    from . import data
+    source = Path(str(rec["data"].get("source", "")).split("!")[0])
+    candidates = [source]
+    if os.environ.get("SEQREC_DATA_DIR") and len(source.parts) >= 2:
+        candidates.append(Path(os.environ["SEQREC_DATA_DIR"]) / source.parts[-2] / source.name)
+    for path in candidates:
+        if path.is_file():
+            return data.load(rec["config"]["dataset"], file=str(path))
+    return None

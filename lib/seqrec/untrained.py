@@ -19,29 +19,13 @@ residual path, h = LN(X'_L − X_L)), beside the Repeat floor (`seqrec.baselines
 """
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import torch
 
 from . import metrics as M
 from .evaluation import rank_in_catalogue
+from .results import record_data  # noqa: F401  (the chapter calls it from here)
 
 HIDDEN = ("whole block", "residual path alone", "block without the residual path")
-
-
-def record_data(rec: dict):
-    """The SequenceData a run record was trained on, from its local copy (found through
-    `$SEQREC_DATA_DIR` when the record's own path is not on this machine); None when absent."""
-    from . import data
-    source = Path(str(rec["data"].get("source", "")).split("!")[0])
-    candidates = [source]
-    if os.environ.get("SEQREC_DATA_DIR") and len(source.parts) >= 2:
-        candidates.append(Path(os.environ["SEQREC_DATA_DIR"]) / source.parts[-2] / source.name)
-    for path in candidates:
-        if path.is_file():
-            return data.load(rec["config"]["dataset"], file=str(path))
-    return None
 
 
 def untrained_model(rec: dict, data):
