@@ -50,3 +50,14 @@ def test_curves_have_one_column_per_run():
                                      record("sasrec-original", GOOD, curve=(0.2, 0.5))])
     assert curves.loc[("NDCG@10", 10), "SASRec (original)"] == 0.5
     assert curves.loc[("R@10", 10), "SASRec (original)"] == 1.0
+
+
+def test_the_grid_pair_table_reads_both_sasrecs_where_a_setting_holds_both():
+    from test_findings import FLAT_HIGH, FLAT_LOW, make_record
+    recs = [make_record("sasrec", BAD, FLAT_LOW, seed=s) for s in (42, 43)]
+    assert ablation.grid_pair_table(recs, "full").empty              # no original yet
+    recs += [make_record("sasrec-original", GOOD, FLAT_HIGH, seed=s) for s in (42, 43)]
+    row = ablation.grid_pair_table(recs, "full").iloc[0]
+    assert row["setting"].startswith("L = 20") and "seeds 42-43" in row["setting"]
+    assert row["SASRec (original)"] > row["SASRec"] and row["original − SASRec, 95 % CI"].startswith("+")
+    assert row["converged"] == "all"

@@ -101,3 +101,32 @@ def plot_sasrec_curves(records: list[dict], protocol: str = "sampled"):
     axes[0].legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     return fig
+
+
+def grid_pairs(records: list[dict]) -> list:
+    """The settings of the committed grid (`findings.Setting`: one profile, variant, precision,
+    window, dataset) in which both SASRecs have runs, with the seeds they share."""
+    from .findings import settings
+    pair = ("sasrec", ORIGINAL)
+    return [(s, s.common_seeds(pair)) for s in settings(records)
+            if all(m in s.runs for m in pair) and s.common_seeds(pair)]
+
+
+def grid_pair_table(records: list[dict], protocol: str, when: str = "last") -> pd.DataFrame:
+    """Per setting holding both SASRecs: each one's test NDCG@10 (mean over the shared seeds),
+    the difference original − toolkit with a 95 % interval over users (seeds averaged per user)
+    and whether the runs behind it have converged."""
+    from . import convergence
+    rows = []
+    for s, seeds in grid_pairs(records):
+        per = {m: np.mean([per_user_values(s.runs[m][k], when, protocol)["NDCG@10"]
+                           for k in seeds], axis=0) for m in ("sasrec", ORIGINAL)}
+        d, lo, hi = mean_difference(per[ORIGINAL], per["sasrec"])
+        moving = [f"{LABELS[m]} seed {k}" for m in ("sasrec", ORIGINAL) for k in seeds
+                  if not convergence.status(s.runs[m][k], protocol).converged]
+        rows.append({"setting": s.label(("sasrec", ORIGINAL), protocol),
+                     "SASRec": round(float(per["sasrec"].mean()), 4),
+                     "SASRec (original)": round(float(per[ORIGINAL].mean()), 4),
+                     "original − SASRec, 95 % CI": f"{d:+.4f} [{lo:+.4f}, {hi:+.4f}]",
+                     "converged": "all" if not moving else "still moving: " + ", ".join(moving)})
+    return pd.DataFrame(rows)
