@@ -98,7 +98,7 @@ def plot_sasrec_curves(records: list[dict], protocol: str = "sampled"):
             ax.axhline(SASREC_PAPER_ML1M[metric], ls="--", color="black", lw=1,
                        label="the SASRec paper")
         ax.set(title=f"test {name} ({protocol})", xlabel="epoch", ylim=(0, 1))
-    axes[0].legend(fontsize=8, loc="lower right")
+    axes[0].legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     return fig
 

@@ -467,7 +467,7 @@ def summary_sentences(table: pd.DataFrame, protocol: str) -> list[str]:
     pairs += [(plus, sas) for sas in ("sasrec", *REFERENCE_MODELS) for plus in ORIGINAL_OF]
     out = [s + "." for s in (_pair_sentence(table, m, a, protocol) for m, a in pairs) if s]
     untested = table[table["outcome"] == "not tested"]
-    tky = untested[untested["paper dataset"] == DATASET_LABELS.get("fs-tky")]
+    tky = untested[untested["reason"] == NO_COPY["fs-tky"]]             # not tested for want of a copy
     if len(tky):
         gains = table[(table["kind"] == "gain") & table["read on"].str.contains("stand-in")]
         read = "; ".join(f"{LABELS[r['model']]} over {LABELS[r['against']]} "
