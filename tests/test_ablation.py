@@ -61,3 +61,13 @@ def test_the_grid_pair_table_reads_both_sasrecs_where_a_setting_holds_both():
     assert row["setting"].startswith("L = 20") and "seeds 42-43" in row["setting"]
     assert row["SASRec (original)"] > row["SASRec"] and row["original − SASRec, 95 % CI"].startswith("+")
     assert row["converged"] == "all"
+
+
+def test_the_study_sentence_needs_both_runs_and_says_the_ratio():
+    toolkit, original = record("sasrec", BAD), record("sasrec-original", GOOD)
+    for r in (toolkit, original):
+        r["config"]["lookback"] = 200
+    assert ablation.study_sentence([toolkit]) is None
+    text = ablation.study_sentence([toolkit, original])
+    ratio = metrics.per_user(GOOD)["NDCG@10"].mean() / metrics.per_user(BAD)["NDCG@10"].mean()
+    assert f"{ratio:.2f} times the" in text and "L = 200" in text and "0.5905" in text

@@ -130,3 +130,27 @@ def grid_pair_table(records: list[dict], protocol: str, when: str = "last") -> p
                      "original − SASRec, 95 % CI": f"{d:+.4f} [{lo:+.4f}, {hi:+.4f}]",
                      "converged": "all" if not moving else "still moving: " + ", ".join(moving)})
     return pd.DataFrame(rows)
+
+
+def study_sentence(records: list[dict], protocol: str = "sampled") -> str | None:
+    """The SASRec study in one sentence, from its two runs' last evaluation; None unless both
+    SASRecs have a run."""
+    by = {r["config"]["model"]: r for r in records}
+    if not {"sasrec", ORIGINAL} <= set(by):
+        return None
+    t, o = (by[m]["last"]["test"][protocol] for m in ("sasrec", ORIGINAL))
+    paper, epochs = SASREC_PAPER_ML1M, by[ORIGINAL]["last"]["epoch"]
+    return (f"At the SASRec paper's own ML-1M settings (L = {by[ORIGINAL]['config']['lookback']}, "
+            f"{epochs} epochs), SASRec as its paper builds it reaches test NDCG@10 "
+            f"{o['NDCG@10']:.4f} (HR@10 {o['R@10']:.4f}) among 100 sampled items, "
+            f"{o['NDCG@10'] / t['NDCG@10']:.2f} times the {t['NDCG@10']:.4f} ({t['R@10']:.4f}) of "
+            f"the toolkit's SASRec, the paper's baseline, at the same sizes; the SASRec paper "
+            f"reports {paper['NDCG@10']:.4f} ({paper['R@10']:.4f}).")
+
+
+def study_records(results_dir) -> list[dict]:
+    """The SASRec study's checked records under `results_dir/sasrec-paper` (empty if none)."""
+    from pathlib import Path
+    from .reproduction import checked_records
+    root = Path(results_dir) / STUDY_PROFILE
+    return checked_records(root)[0] if root.is_dir() else []
