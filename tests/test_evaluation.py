@@ -167,7 +167,7 @@ def test_training_precision_never_changes_the_ranks(tiny_data):
                                                      device="cpu", amp=amp,
                                                      eval_protocols=protocols), progress=False)
             for amp in ("on", "off")}
-    assert runs["on"]["config"]["amp"] is True and runs["off"]["config"]["amp"] is False
+    assert runs["on"]["resolved"]["amp"] is True and runs["off"]["resolved"]["amp"] is False
     assert runs["on"]["test_ranks"] == runs["off"]["test_ranks"]
 
 

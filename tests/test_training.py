@@ -101,7 +101,7 @@ def test_the_evaluation_batch_is_the_devices_unless_set_and_leaves_the_ranks_alo
     assert TrainConfig.from_dict({**BASE, "eval_batch_size": 7}).eval_batch(cpu, cosrec) == 7
     runs = [fit(_model(tiny_data), tiny_data, {**BASE, "epochs": 2, "eval_batch_size": b},
                 progress=False) for b in ("auto", 3)]
-    assert [r["config"]["eval_batch_size"] for r in runs] == [128, 3]
+    assert [r["resolved"]["eval_batch_size"] for r in runs] == [128, 3]
     assert runs[0]["config_hash"] == runs[1]["config_hash"]
     assert runs[0]["test_ranks"] == runs[1]["test_ranks"]
 
@@ -175,7 +175,7 @@ def test_a_short_bf16_run_trains_like_fp32():
     for name in ("sasrec", "caser+"):
         runs = {amp: training.run(dict(common, model=name, amp=amp), ds, progress=False)
                 for amp in ("off", "on")}
-        assert runs["on"]["config"]["amp"] is True and runs["off"]["config"]["amp"] is False
+        assert runs["on"]["resolved"]["amp"] is True and runs["off"]["resolved"]["amp"] is False
         for amp, rec in runs.items():
             losses = [h["loss"] for h in rec["history"] if h["loss"] is not None]
             assert losses[-1] < losses[0], (name, amp, losses)

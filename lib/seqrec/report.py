@@ -18,7 +18,7 @@ from . import metrics as M
 from . import stats
 from .paper import TABLE_METRICS, paper_row, paper_table
 from .registry import BASELINES, DATASET_LABELS, LABELS, ORIGINAL_OF, TABLE_ORDER, colour
-from .results import find_records, read_record
+from .results import find_records, read_record, resolved
 
 
 # ------------------------------------------------------------------------------------ records
@@ -28,7 +28,7 @@ def records(root) -> list[dict]:
 
 def precision(rec: dict) -> str:
     """The training precision of a record: 'bf16 autocast' or 'fp32' (evaluation is always fp32)."""
-    return "bf16 autocast" if rec["config"].get("amp") is True else "fp32"
+    return "bf16 autocast" if resolved(rec, "amp") is True else "fp32"
 
 
 def record_label(rec: dict) -> str:

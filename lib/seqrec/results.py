@@ -127,3 +127,10 @@ def record_data(rec: dict):
         if path.is_file():
             return data.load(rec["config"]["dataset"], file=str(path))
     return None
+
+
+def resolved(rec: dict, key: str):
+    """What the machine that wrote `rec` made of config field `key` (the device, amp as a bool,
+    the evaluation batch, Repeat's widened window): the record's `resolved` entry where it has
+    one, else the config itself (fields never resolved, and records of schema 1)."""
+    return rec.get("resolved", {}).get(key, rec["config"].get(key))

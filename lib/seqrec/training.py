@@ -58,6 +58,9 @@ CPU_EVAL_BATCH = 128
 # factor: a hopeless run (hours over the budget) stops at once, while a close call (the first
 # epochs slowed by another job on the machine) keeps running until the deadline
 UNFINISHABLE_MARGIN = 1.5
+# 2: `config` is the config as asked (its identity is `config_hash`), `resolved` what the machine
+# made of it; 1 (before): `config` held the resolved values (rebuild/migrate_records.py)
+RECORD_SCHEMA = 2
 
 
 class BudgetExhausted(SeqrecError):
@@ -144,11 +147,12 @@ class TrainConfig:
             raise ConfigError("device 'cuda' asked for but no CUDA GPU is visible; use 'auto' or 'cpu'")
         return dev
 
-    def resolved(self, device: torch.device | None = None, model=None) -> dict:
-        """The config as a record keeps it: the device, the training precision and the
-        evaluation batch resolved."""
+    def resolution(self, device: torch.device | None = None, model=None) -> dict:
+        """What this machine made of the config's 'auto' values: the device, the training
+        precision (amp as a bool) and the evaluation batch. A record keeps it beside the config
+        as asked (`resolved`), never in its place, so the identity stays recomputable."""
         device = self.resolved_device() if device is None else device
-        return {**asdict(self), "device": str(device), "amp": self.use_amp(device),
+        return {"device": str(device), "amp": self.use_amp(device),
                 "eval_batch_size": self.eval_batch(device, model)}
 
     def identity(self) -> str:
@@ -304,7 +308,8 @@ def _summaries(ranks: dict) -> dict:
 
 
 def fit(model, data: SequenceData, config: TrainConfig | dict, run_dir=None, resume: bool = False,
-        progress: bool = True, deadline: float | None = None, identity: str | None = None) -> dict:
+        progress: bool = True, deadline: float | None = None, identity: str | None = None,
+        asked: dict | None = None) -> dict:
     """Train `model` on `data` and return the run record (also written to run_dir/record.json).
 
     run_dir: where checkpoints and the record go (None: nothing is written).
@@ -326,7 +331,10 @@ def fit(model, data: SequenceData, config: TrainConfig | dict, run_dir=None, res
     model = model.to(device)
     autocast = cfg.use_amp(device)
     use_fast_kernels(device)
-    resolved, cfg_hash = cfg.resolved(device, model), identity or cfg.identity()
+    asked = asked or asdict(cfg)              # the config as asked (`run` adapts it for Repeat)
+    resolved = {**cfg.resolution(device, model),
+                **{k: v for k, v in asdict(cfg).items() if asked.get(k) != v}}
+    cfg_hash = identity or cfg.identity()
     torch.manual_seed(cfg.seed)
     generator = torch.Generator(device=device)
     generator.manual_seed(cfg.seed)
@@ -368,7 +376,7 @@ def fit(model, data: SequenceData, config: TrainConfig | dict, run_dir=None, res
                 where = f"; the last good checkpoint is {ckpt}" if ckpt and ckpt.exists() else ""
                 message = (f"{cfg.model} on {cfg.dataset}: loss is {loss} at epoch {epoch}{where}. "
                            "Lower the learning rate or switch AMP off (amp='off').")
-                _write_status(run_dir, FAILED, resolved, cfg_hash, state, message)
+                _write_status(run_dir, FAILED, asked, resolved, cfg_hash, state, message)
                 raise TrainingError(message)
             state.train_seconds += seconds
             if epoch % cfg.eval_every == 0 or epoch == cfg.epochs:
@@ -389,7 +397,7 @@ def fit(model, data: SequenceData, config: TrainConfig | dict, run_dir=None, res
                     _save_checkpoint(ckpt, model, optimizer, state, generator, cfg_hash)
                 message = (f"{cfg.model} on {cfg.dataset}: {reason}; stopped after epoch "
                            f"{epoch}/{cfg.epochs}, resume=True continues from {ckpt}")
-                _write_status(run_dir, PAUSED, resolved, cfg_hash, state, message)
+                _write_status(run_dir, PAUSED, asked, resolved, cfg_hash, state, message)
                 raise BudgetExhausted(message)
     finally:
         if bar is not None:
@@ -397,7 +405,7 @@ def fit(model, data: SequenceData, config: TrainConfig | dict, run_dir=None, res
     if last_ranks is None:     # resumed after the final epoch's evaluation: evaluate again
         last_ranks = _evaluate_both(model, data, cfg)["test"]
 
-    record = _make_record(model, data, cfg, resolved, cfg_hash, state, last_ranks)
+    record = _make_record(model, data, asked, resolved, cfg_hash, state, last_ranks)
     if run_dir:
         write_json_atomic(run_dir / RECORD_NAME, record)
         ckpt.unlink(missing_ok=True)              # the record is the product; checkpoints are large
@@ -464,15 +472,15 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h" if seconds >= 5400 else f"{seconds / 60:.0f} min"
 
 
-def _write_status(run_dir, what: str, resolved: dict, cfg_hash: str, state: _State,
-                  message: str) -> None:
+def _write_status(run_dir, what: str, asked: dict, resolved: dict, cfg_hash: str,
+                  state: _State, message: str) -> None:
     """The status file of an unfinished run ('paused' or 'failed'): its config, how far it got
     and why, so that the grid runner reads the outcome from the run folder, not from logs. The
     record replaces it when the run completes."""
     if run_dir:
         write_json_atomic(Path(run_dir) / STATUS_NAME,
-                          {"schema": 1, "status": what, "config": resolved, "config_hash": cfg_hash,
-                           "epoch": state.epoch, "message": message, "history": state.history})
+                          {"schema": RECORD_SCHEMA, "status": what, "config": asked,
+                           "resolved": resolved, "config_hash": cfg_hash, "epoch": state.epoch, "message": message, "history": state.history})
 
 
 def _eval_and_select(model, data, cfg, state: _State, epoch, loss, seconds):
@@ -492,13 +500,15 @@ def _eval_and_select(model, data, cfg, state: _State, epoch, loss, seconds):
     return ranks["test"]
 
 
-def _make_record(model, data, cfg, resolved, cfg_hash, state: _State, last_ranks) -> dict:
+def _make_record(model, data, asked: dict, resolved: dict, cfg_hash: str, state: _State,
+                 last_ranks) -> dict:
     last = next(h for h in reversed(state.history) if "test" in h)
     epoch_seconds = [h["seconds"] for h in state.history if h["epoch"] > 0]
     return {
-        "schema": 1,
+        "schema": RECORD_SCHEMA,
         "status": COMPLETE,                       # every epoch trained and evaluated
-        "config": resolved,
+        "config": asked,                          # as asked: its identity is config_hash
+        "resolved": resolved,                     # what this machine made of it (device, amp...)
         "config_hash": cfg_hash,
         "data": {"name": data.name, "users": data.num_users, "items": data.num_items,
                  "interactions": data.num_interactions, **{k: v for k, v in data.info.items()
@@ -524,7 +534,7 @@ def run(config: TrainConfig | dict, data: SequenceData, run_dir=None, resume: bo
     from . import baselines, models
     cfg = config if isinstance(config, TrainConfig) else TrainConfig.from_dict(config)
     cfg.validate()
-    identity = cfg.identity()                 # of the config as asked, before any adaptation
+    identity, asked = cfg.identity(), asdict(cfg)   # of the config as asked, before any adaptation
     torch.manual_seed(cfg.seed)               # identical initial weights for a given seed
     if cfg.model in baselines.NAMES:
         if cfg.epochs != 0:
@@ -536,4 +546,4 @@ def run(config: TrainConfig | dict, data: SequenceData, run_dir=None, resume: bo
         model = models.create(cfg.model, data.num_users, data.num_items, cfg.lookback,
                               **cfg.model_options)
     return fit(model, data, cfg, run_dir=run_dir, resume=resume, progress=progress,
-               deadline=deadline, identity=identity)
+               deadline=deadline, identity=identity, asked=asked)
