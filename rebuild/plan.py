@@ -122,6 +122,10 @@ def report(profile: Profile, cells: list[Cell], minutes: float, jobs: int = 1,
         lines.append("  e.g. python -m rebuild run --profile " + profile.name + " --engine direct "
                      f"--jobs {jobs} --budget-minutes {minutes:g} --only "
                      + ",".join(f"{k}={v}" for k, v in _only(chosen).items()))
+    elif all(p.minutes is None for p in rows):
+        lines.append("no benchmark file of a CPU like this one times these cells: run the "
+                     "`rebuild bench` command of each line first, or `run --force` to measure "
+                     "the pace in the run itself")
     else:
         lines.append("no cell with a projection fits in the time given")
     return "\n".join(lines)
