@@ -124,8 +124,8 @@ def report(profile: Profile, cells: list[Cell], minutes: float, jobs: int = 1,
                      + ",".join(f"{k}={v}" for k, v in _only(chosen).items()))
     elif all(p.minutes is None for p in rows):
         lines.append("no benchmark file of a CPU like this one times these cells: run the "
-                     "`rebuild bench` command of each line first, or `run --force` to measure "
-                     "the pace in the run itself")
+                     "`rebuild bench` command of each line first, or run them as they are "
+                     "(a run measures its own pace; `stop_if_unfinishable` stops it early)")
     else:
         lines.append("no cell with a projection fits in the time given")
     return "\n".join(lines)
