@@ -74,8 +74,10 @@ def ablation_table(records: list[dict], protocols=("sampled", "full"), when: str
             row[f"HR@10 ({p})"] = _interval(mine["R@10"])
             if rec is not base:
                 d, lo, hi = mean_difference(mine[metric], ref[metric])
+                pvalue = stats.wilcoxon(mine[metric], ref[metric])
                 row[f"Δ {metric} vs original ({p})"] = (
-                    f"{d:+.4f} [{lo:+.4f}, {hi:+.4f}], p = {stats.wilcoxon(mine[metric], ref[metric]):.2g}")
+                    f"{d:+.4f} [{lo:+.4f}, {hi:+.4f}], "
+                    + (f"p = {pvalue:.2g}" if pvalue > 0 else "p < 1e-300"))   # float underflow
             else:
                 row[f"Δ {metric} vs original ({p})"] = ""
         rows.append(row)
