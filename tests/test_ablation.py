@@ -71,3 +71,14 @@ def test_the_study_sentence_needs_both_runs_and_says_the_ratio():
     text = ablation.study_sentence([toolkit, original])
     ratio = metrics.per_user(GOOD)["NDCG@10"].mean() / metrics.per_user(BAD)["NDCG@10"].mean()
     assert f"{ratio:.2f} times the" in text and "L = 200" in text and "0.5905" in text
+
+
+def test_the_ablation_sentence_names_the_costliest_difference_and_its_share():
+    worse = np.minimum(GOOD + 1, 60)
+    recs = [record("sasrec", BAD), record("sasrec-original", GOOD),
+            record("sasrec-original", BAD, {"init": "torch"}),
+            record("sasrec-original", worse, {"input_scale": False})]
+    text = ablation.ablation_sentence(recs)
+    assert text.startswith("One difference does almost all of it: with the initialisation as")
+    assert "100% of the" in text and "input scaling as the toolkit's -" in text
+    assert ablation.ablation_sentence(recs[:2]) is None

@@ -150,9 +150,36 @@ def study_sentence(records: list[dict], protocol: str = "sampled") -> str | None
             f"reports {paper['NDCG@10']:.4f} ({paper['R@10']:.4f}).")
 
 
-def study_records(results_dir) -> list[dict]:
-    """The SASRec study's checked records under `results_dir/sasrec-paper` (empty if none)."""
+def study_records(results_dir, profile: str = STUDY_PROFILE) -> list[dict]:
+    """The SASRec study's checked records under `results_dir/<profile>` (empty if none)."""
     from pathlib import Path
     from .reproduction import checked_records
-    root = Path(results_dir) / STUDY_PROFILE
+    root = Path(results_dir) / profile
     return checked_records(root)[0] if root.is_dir() else []
+
+
+def ablation_sentence(records: list[dict], protocol: str = "sampled",
+                      metric: str = "NDCG@10") -> str | None:
+    """Which single difference costs the most, and how much of the toolkit's whole gap it is,
+    from the ablation's per-user means; None without the original, the toolkit's run and one
+    single switch."""
+    by = {what_differs(r): r for r in records}
+    base = by.get("SASRec (original)")
+    toolkit = next((r for r in records if r["config"]["model"] != ORIGINAL), None)
+    singles = {k: r for k, r in by.items() if k.startswith("original, ")}
+    if base is None or toolkit is None or not singles:
+        return None
+    mean = lambda r: float(per_user_values(r, "last", protocol)[metric].mean())  # noqa: E731
+    whole = mean(toolkit) - mean(base)
+    costs = {k: mean(r) - mean(base) for k, r in singles.items()}
+    worst = min(costs, key=costs.get)
+    share = costs[worst] / whole
+    lead = ("One difference does almost all of it" if share >= 0.8 else
+            "The largest single difference")
+    return (f"{lead}: with the {worst.removeprefix('original, ')} "
+            f"the original loses {costs[worst]:+.4f} test {metric} ({protocol}), "
+            f"{share:.0%} of the {whole:+.4f} that all five differences cost "
+            f"together; the next largest single costs are "
+            + ", ".join(f"{k.removeprefix('original, ')} {v:+.4f}"
+                        for k, v in sorted(costs.items(), key=lambda kv: kv[1])[1:3])
+            + f" (after {base['last']['epoch']} epochs, one seed).") if costs[worst] < 0 else None

@@ -72,10 +72,11 @@ class Reproduction:
         return self.protocols[0]
 
     def summary(self) -> list[str]:
-        from .ablation import study_records, study_sentence
+        from .ablation import ABLATION_PROFILE, ablation_sentence, study_records, study_sentence
         sentences = F.summary_sentences(self.findings, self.protocol)
-        study = study_sentence(study_records(self.results_dir))
-        return sentences[:-1] + floor_sentences(self) + ([study] if study else []) + sentences[-1:]
+        study = [study_sentence(study_records(self.results_dir)),
+                 ablation_sentence(study_records(self.results_dir, ABLATION_PROFILE))]
+        return sentences[:-1] + floor_sentences(self) + [s for s in study if s] + sentences[-1:]
 
 
 def load(results_dir, when: str = "last", protocol: str | None = None) -> Reproduction:
