@@ -174,8 +174,8 @@ def ablation_sentence(records: list[dict], protocol: str = "sampled",
     costs = {k: mean(r) - mean(base) for k, r in singles.items()}
     worst = min(costs, key=costs.get)
     share = costs[worst] / whole
-    lead = ("One difference does almost all of it" if share >= 0.8 else
-            "The largest single difference")
+    lead = (f"Of the {len(DIFFERENCES)} ways the toolkit's SASRec departs from the original, one "
+            "does almost all the harm" if share >= 0.8 else "The costliest single difference")
     return (f"{lead}: with the {worst.removeprefix('original, ')} "
             f"the original loses {costs[worst]:+.4f} test {metric} ({protocol}), "
             f"{share:.0%} of the {whole:+.4f} that all five differences cost "
