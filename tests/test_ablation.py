@@ -49,7 +49,7 @@ def test_curves_have_one_column_per_run():
     curves = ablation.sasrec_curves([record("sasrec", BAD, curve=(0.1, 0.3)),
                                      record("sasrec-original", GOOD, curve=(0.2, 0.5))])
     assert curves.loc[("NDCG@10", 10), "SASRec (original)"] == 0.5
-    assert curves.loc[("R@10", 10), "SASRec (original)"] == 1.0
+    assert curves.loc[("HR@10", 10), "SASRec (original)"] == 1.0
 
 
 def test_the_grid_pair_table_reads_both_sasrecs_where_a_setting_holds_both():

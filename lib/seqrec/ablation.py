@@ -42,7 +42,8 @@ def sasrec_curves(records: list[dict], metrics=("NDCG@10", "R@10"),
     for rec in records:
         for h in rec["history"]:
             if "test" in h and protocol in h["test"]:
-                rows += [{"run": what_differs(rec), "epoch": h["epoch"], "metric": m,
+                rows += [{"run": what_differs(rec), "epoch": h["epoch"],
+                          "metric": "HR@10" if m == "R@10" else m,      # one target: R@10 = HR@10
                           "value": h["test"][protocol][m]} for m in metrics]
     if not rows:
         return pd.DataFrame()
