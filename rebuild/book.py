@@ -23,6 +23,7 @@ import nbformat
 import yaml
 
 from seqrec import registry
+from seqrec.data import shown_path as data_shown_path
 
 from .cells import parameters
 from .profiles import ROOT, Profile
@@ -41,15 +42,14 @@ def toc_notebooks() -> list[str]:
 
 def shown_path(path: str) -> str:
     """A path as the published page shows it: relative to the chapters' folder inside the
-    repository (`../runs/ci`), and `${SEQREC_DATA_DIR}/...` for the dataset copies outside it
-    (`seqrec.data.load` expands it), never this machine's absolute path."""
+    repository (`../runs/ci`); outside it as `seqrec.data.shown_path` writes data paths
+    (`${SEQREC_DATA_DIR}/...`, which `seqrec.data.load` expands), never this machine's."""
     p = Path(path).resolve()
     data_dir = os.environ.get("SEQREC_DATA_DIR")
-    if data_dir and p.is_relative_to(Path(data_dir).resolve()):
-        return "${SEQREC_DATA_DIR}/" + p.relative_to(Path(data_dir).resolve()).as_posix()
-    if p.is_relative_to(ROOT):
+    inside_data = data_dir and p.is_relative_to(Path(data_dir).resolve())
+    if p.is_relative_to(ROOT) and not inside_data:
         return os.path.relpath(p, ROOT / "book")
-    return str(path)
+    return data_shown_path(path)
 
 
 def display_parameters(profile: Profile, stem: str) -> dict:

@@ -23,7 +23,6 @@ import torch
 
 from . import metrics as M
 from .evaluation import rank_in_catalogue
-from .results import record_data  # noqa: F401  (the chapter calls it from here)
 
 HIDDEN = ("whole block", "residual path alone", "block without the residual path")
 
