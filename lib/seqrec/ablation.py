@@ -13,7 +13,7 @@ import pandas as pd
 from . import stats
 from .findings import mean_difference
 from .models.sasrec import DIFFERENCES
-from .registry import LABELS
+from .registry import DATASET_LABELS, LABELS
 from .report import per_user_values
 
 ORIGINAL = "sasrec-original"
@@ -127,7 +127,8 @@ def grid_pair_table(records: list[dict], protocol: str, when: str = "last") -> p
         d, lo, hi = mean_difference(per[ORIGINAL], per["sasrec"])
         moving = [f"{LABELS[m]} seed {k}" for m in ("sasrec", ORIGINAL) for k in seeds
                   if not convergence.status(s.runs[m][k], protocol).converged]
-        rows.append({"setting": s.label(("sasrec", ORIGINAL), protocol),
+        rows.append({"dataset": DATASET_LABELS.get(s.dataset, s.dataset),
+                     "setting": s.label(("sasrec", ORIGINAL), protocol),
                      "SASRec": round(float(per["sasrec"].mean()), 4),
                      "SASRec (original)": round(float(per[ORIGINAL].mean()), 4),
                      "original − SASRec, 95 % CI": f"{d:+.4f} [{lo:+.4f}, {hi:+.4f}]",
