@@ -35,8 +35,6 @@ HYPERPARAMETERS = {
     "CosRec": dict(emb_size=64, block_dims=[128, 256], fc_dim=128, act_fc="Tanh", dropout_rate=0.5),
     "SASRec": dict(emb_size=64, num_blocks=1, num_heads=1, dropout_rate=0.2),
 }
-# our override names for the same settings
-OUR_NAMES = {"drop_rate": "dropout", "dropout_rate": "dropout"}
 
 
 def cache_dir() -> Path:
@@ -101,11 +99,6 @@ def authors_model(name: str, num_users: int, num_items: int, lookback: int, **ch
     params = dict(HYPERPARAMETERS[file_stem], **changes)
     return getattr(authors_module(file_stem), class_name)(num_users=num_users, num_items=num_items,
                                                           lookback=lookback, **params)
-
-
-def our_overrides(name: str, **changes) -> dict:
-    """`changes` given in the authors' names, in ours (e.g. drop_rate -> dropout)."""
-    return {OUR_NAMES.get(k, k): v for k, v in changes.items()}
 
 
 def authors_scores(model, name: str, users, items, candidates):
