@@ -20,24 +20,21 @@ import sys
 import zipfile
 from pathlib import Path
 
+from seqrec import models
+
 WHEEL_SPEC = "easy-lightning==1.0.4"
 WHEEL_NAME = "easy_lightning-1.0.4-py3-none-any.whl"
 MODEL_DIR = "easy_lightning/easy_rec/model/sequential"
-FILES = {"sasrec": "SASRec", "caser": "Caser", "caser+": "Caser", "cosrec": "CosRec",
-         "cosrec+": "CosRec"}
-CLASSES = {"sasrec": "SASRec", "caser": "Caser", "caser+": "Caser2", "cosrec": "CosRec",
-           "cosrec+": "CosRec2"}
-# the paper's hyperparameters in the authors' names (recsys_conv_conf cfg/model/rec_model/*.yaml)
+# our model name -> (file stem, class name) of the authors' class (`authors_class` of each model)
+CLASSES = {name: cls.authors_class for name, cls in models.CLASSES.items() if cls.authors_class}
+# the paper's hyperparameters in the authors' names, per authors' file (the original and its "+"
+# share them; recsys_conv_conf cfg/model/rec_model/*.yaml)
 HYPERPARAMETERS = {
-    "caser": dict(emb_size=64, num_hor_filters=16, num_ver_filters=16, drop_rate=0.5,
+    "Caser": dict(emb_size=64, num_hor_filters=16, num_ver_filters=16, drop_rate=0.5,
                   act_conv="Tanh", act_fc="Tanh"),
-    "cosrec": dict(emb_size=64, block_dims=[128, 256], fc_dim=128, act_fc="Tanh", dropout_rate=0.5),
-    "sasrec": dict(emb_size=64, num_blocks=1, num_heads=1, dropout_rate=0.2),
+    "CosRec": dict(emb_size=64, block_dims=[128, 256], fc_dim=128, act_fc="Tanh", dropout_rate=0.5),
+    "SASRec": dict(emb_size=64, num_blocks=1, num_heads=1, dropout_rate=0.2),
 }
-HYPERPARAMETERS["caser+"] = HYPERPARAMETERS["caser"]
-HYPERPARAMETERS["cosrec+"] = HYPERPARAMETERS["cosrec"]
-# our override names for the same settings
-OUR_NAMES = {"drop_rate": "dropout", "dropout_rate": "dropout"}
 
 
 def cache_dir() -> Path:
@@ -98,19 +95,15 @@ def skip_reason() -> str | None:
 
 def authors_model(name: str, num_users: int, num_items: int, lookback: int, **changes):
     """The authors' class for our model `name`, with the paper's hyperparameters (+ changes)."""
-    module = authors_module(FILES[name])
-    params = dict(HYPERPARAMETERS[name], **changes)
-    return getattr(module, CLASSES[name])(num_users=num_users, num_items=num_items,
-                                          lookback=lookback, **params)
-
-
-def our_overrides(name: str, **changes) -> dict:
-    """`changes` given in the authors' names, in ours (e.g. drop_rate -> dropout)."""
-    return {OUR_NAMES.get(k, k): v for k, v in changes.items()}
+    file_stem, class_name = CLASSES[name]
+    params = dict(HYPERPARAMETERS[file_stem], **changes)
+    return getattr(authors_module(file_stem), class_name)(num_users=num_users, num_items=num_items,
+                                                          lookback=lookback, **params)
 
 
 def authors_scores(model, name: str, users, items, candidates):
     """Call their forward with its own argument order: [B, T, K] scores."""
-    if name == "sasrec":
+    file_stem, _ = CLASSES[name]
+    if file_stem == "SASRec":
         return model(items, candidates)
     return model(items, candidates, users)

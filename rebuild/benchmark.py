@@ -49,19 +49,15 @@ from .authors import CLASSES as AUTHORS_CLASSES
 
 PAPER = T.TrainConfig.from_dict({k: v for k, v in profiles.load("paper").raw["train"].items()
                                  if k in T.TrainConfig.__dataclass_fields__})
+ML1M = D.DATASETS["ml-1m"].expected_filtered          # users and items after the paper's filter
+ML1M_SIZES = dict(num_users=ML1M["users"], num_items=ML1M["items"])
 SETTINGS = {
-    "paper": dict(num_users=6040, num_items=3416, lookback=PAPER.lookback, batch=PAPER.batch_size),
-    "cpu": dict(num_users=6040, num_items=3416, lookback=50, batch=32),
-    "quick": dict(num_users=6040, num_items=3416, lookback=20, batch=8),
+    "paper": dict(**ML1M_SIZES, lookback=PAPER.lookback, batch=PAPER.batch_size),
+    "cpu": dict(**ML1M_SIZES, lookback=50, batch=32),
+    "quick": dict(**ML1M_SIZES, lookback=20, batch=8),
 }
 CPU_COSREC_BATCH = 8           # CosRec/CosRec+ batch on CPU in the `paper` setting
-VARIANTS = {
-    "caser": [{"horizontal": "loop"}, {"horizontal": "dense"}, {"horizontal": "fft"}],
-    "caser+": [{"horizontal": "loop"}, {"horizontal": "dense"}, {"horizontal": "fft"}],
-    "cosrec": [{"pairs": "materialised"}, {"channels_last": False}],
-    "cosrec+": [{"pairs": "materialised"}, {"channels_last": False}],
-    "sasrec": [],
-}
+VARIANTS = {name: list(cls.alternatives) for name, cls in models.CLASSES.items()}
 
 
 # ------------------------------------------------------------------------------------ pieces
@@ -72,7 +68,7 @@ def load_oracle():
 
 
 def batch_size(name: str, setting: str, device: str) -> int:
-    if device == "cpu" and setting == "paper" and name.startswith("cosrec"):
+    if device == "cpu" and setting == "paper" and issubclass(models.CLASSES[name], models.CosRec):
         return CPU_COSREC_BATCH
     return SETTINGS[setting]["batch"]
 
@@ -327,7 +323,7 @@ def main(argv=None) -> int:
     p.add_argument("--device", default="cpu")
     p.add_argument("--quick", action="store_true", help="one small setting (L=20, batch 8), 2 reps")
     p.add_argument("--settings", nargs="+", default=["paper", "cpu"], choices=list(SETTINGS))
-    p.add_argument("--models", nargs="+", default=list(registry.MODELS), choices=list(models.NAMES),
+    p.add_argument("--models", nargs="+", default=list(registry.MODELS), choices=list(models.CLASSES),
                    help="default: the paper's five (the authors have a class for each)")
     p.add_argument("--variants", action="store_true", help="also our alternative code paths")
     p.add_argument("--bf16", action="store_true", help="also ours under bf16 autocast")

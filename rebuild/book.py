@@ -69,13 +69,14 @@ def _parameters(profile: Profile, stem: str) -> dict:
     name = Path(stem).name
     dataset = profile.book_dataset
     models = {registry.CHAPTERS[m]: m for m in registry.MODELS}
+    floors = [b for b in registry.BASELINES if registry.CHAPTERS[b] == name]
     seed = profile.raw["seeds"][0]
     if name in models:
         return parameters(profile, _display_cell(profile, models[name], dataset, seed))
     common = {"profile": profile.name, "run_root": str(profile.output)}
-    if name == "evaluation":
-        p = parameters(profile, _display_cell(profile, "pop", dataset, seed))
-        p.update(baselines=["pop", "repeat"])
+    if floors:                        # the floors' chapter shows the first floor's record
+        p = parameters(profile, _display_cell(profile, floors[0], dataset, seed))
+        p.update(baselines=floors)
         return {**p, **common}
     if name == "data":
         return {**common, "datasets": {d: dict(s or {}) for d, s in profile.raw["datasets"].items()}}

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import submitit
 
-from seqrec.errors import ConfigError, TrainingError
+from seqrec.errors import ConfigError, TrainingError, unknown
 from seqrec.results import write_json_atomic
 
 from . import profiles
@@ -273,7 +273,7 @@ def failure_log(profile: Profile, cell: Cell) -> str | None:
 # ------------------------------------------------------------------------------- submission
 def make_executor(profile: Profile, opts: dict, cluster: str) -> submitit.AutoExecutor:
     if cluster not in CLUSTERS:
-        raise ConfigError(f"unknown cluster {cluster!r}; valid: {', '.join(CLUSTERS)}")
+        raise unknown("cluster", cluster, CLUSTERS)
     if cluster == "slurm" and (shutil.which("sbatch") is None or shutil.which("srun") is None):
         raise ConfigError("sbatch/srun not found: submit from a SLURM login node with the project's "
                           "virtual environment active, or use --executor local on this machine")

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import torch
 
-from seqrec.data import load, read_interactions
+from seqrec.data import DATASETS, load, read_interactions
 
 pytestmark = pytest.mark.data
 
@@ -44,6 +44,9 @@ def ml1m():
 
 def test_ml1m_copy_counts(ml1m):
     assert counts(ml1m) == ((6040, 3416, 999611), (6040, 3706, 1000209))
+    spec = DATASETS["ml-1m"]
+    assert counts(ml1m) == tuple(tuple(sizes[k] for k in ("users", "items", "interactions"))
+                                 for sizes in (spec.expected_filtered, spec.expected_raw))
     assert ml1m.info["format"] == "table" and ml1m.info["source"].endswith(ML_COPY)
 
 

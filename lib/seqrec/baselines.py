@@ -12,9 +12,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .errors import unknown
 from .sequences import SequenceData
-
-NAMES = ("pop", "repeat")
 
 
 def train_popularity(data: SequenceData) -> torch.Tensor:
@@ -71,13 +70,13 @@ class RepeatHistory(_Baseline):
         return count * (L + 1) * P + last * P + self.popularity[None, :]
 
 
-CLASSES = {"pop": Popularity, "repeat": RepeatHistory}
+CLASSES = {cls.name: cls for cls in (Popularity, RepeatHistory)}
+NAMES = tuple(CLASSES)
 
 
 def create(name: str, data: SequenceData) -> nn.Module:
-    from .errors import unknown
-    if name not in NAMES:
-        raise unknown("baseline", name, NAMES)
+    if name not in CLASSES:
+        raise unknown("baseline", name, CLASSES)
     return CLASSES[name](train_popularity(data))
 
 

@@ -7,11 +7,11 @@ import pandas as pd
 
 from . import stats
 from .paper import paper_table
-from .registry import DATASET_LABELS, LABELS, ORIGINAL_OF
+from .registry import DATASET_LABELS, LABELS, ORIGINAL_OF, STATE_OF_THE_ART
 from .report import budget_label, curves, precision_twins, seed_groups, table1
 
 # the paper's comparisons: each "+" model against its original (the dagger) and against SASRec
-CLAIM_PAIRS = tuple(ORIGINAL_OF.items()) + tuple((plus, "sasrec") for plus in ORIGINAL_OF)
+CLAIM_PAIRS = tuple(ORIGINAL_OF.items()) + tuple((plus, STATE_OF_THE_ART) for plus in ORIGINAL_OF)
 
 
 def claims(recs: list[dict], when: str = "last", protocol: str = "full",
@@ -90,7 +90,7 @@ def curve_claims(recs: list[dict], protocol: str) -> pd.DataFrame:
     for dataset in sorted({r["config"]["dataset"] for r in recs}):
         pairs = [(plus, orig, None) for plus, orig in ORIGINAL_OF.items()]
         if dataset == "ml-1m":
-            pairs += [(plus, "sasrec", 500) for plus in ORIGINAL_OF]
+            pairs += [(plus, STATE_OF_THE_ART, 500) for plus in ORIGINAL_OF]
         for a, b, up_to in pairs:
             got = lead_share(recs, a, b, dataset, protocol, up_to)
             if got is None:

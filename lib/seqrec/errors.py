@@ -17,6 +17,13 @@ class TrainingError(SeqrecError):
     """A run that cannot continue (e.g. a NaN loss); the last good checkpoint is kept."""
 
 
-def unknown(kind: str, value, valid) -> ConfigError:
-    """A ConfigError listing the valid choices."""
-    return ConfigError(f"unknown {kind} {value!r}; valid {kind}s: {', '.join(map(str, valid))}")
+def unknown(kind: str, value, valid, where: str = "", also: str = "") -> ConfigError:
+    """A ConfigError listing the valid choices: "[where: ]unknown kind 'x'; valid kinds: a, b[, also]".
+
+    `value` is the unknown value, or a list of several (then "unknown kinds 'x', 'y'"); `where` names
+    the entry it was found in; `also` adds choices that a list cannot give (e.g. a pattern)."""
+    several = isinstance(value, list)
+    shown = ", ".join(map(repr, value)) if several else repr(value)
+    choices = ", ".join(map(str, valid)) + (f", {also}" if also else "")
+    return ConfigError(f"{where + ': ' if where else ''}unknown {kind}{'s' if several else ''} "
+                       f"{shown}; valid {kind}s: {choices}")

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .errors import ConfigError, DataError
+from .errors import ConfigError, DataError, unknown
 from .sampling import MAX_REJECTION_ROUNDS
 from .sequences import SequenceData
 
@@ -65,8 +65,8 @@ class Protocol:
         for prefix in ("sampled-", "easyrec-"):
             if name.startswith(prefix) and name[len(prefix):].isdigit() and int(name[len(prefix):]) > 0:
                 return cls(name, int(name[len(prefix):]))
-        raise ConfigError(f"unknown protocol {name!r}; valid protocols: {', '.join(PROTOCOLS)}, "
-                          "sampled-K or easyrec-K (K negatives, K >= 1)")
+        raise unknown("protocol", name, PROTOCOLS,
+                      also="sampled-K or easyrec-K (K negatives, K >= 1)")
 
 
 def check_protocols(names) -> list[str]:

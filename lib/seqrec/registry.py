@@ -9,13 +9,16 @@ from .data.registry import DATASETS
 
 CLASSES = {**models.CLASSES, **baselines.CLASSES}          # name -> class, models first
 MODELS = tuple(n for n, c in models.CLASSES.items() if c.in_paper)   # the paper's five models
-REFERENCE_MODELS = tuple(n for n in models.NAMES if n not in MODELS)  # ours: "sasrec-original"
-BASELINES = baselines.NAMES                                 # the non-learned floors
+REFERENCE_MODELS = tuple(n for n in models.CLASSES if n not in MODELS)  # ours: "sasrec-original"
+BASELINES = tuple(baselines.CLASSES)                        # the non-learned floors
 LABELS = {name: cls.label for name, cls in CLASSES.items()}           # "caser+" -> "Caser+"
 CHAPTERS = {name: cls.chapter for name, cls in CLASSES.items()}       # "caser+" -> "caser_plus"
 COST = {name: cls.cost for name, cls in CLASSES.items()}              # relative cell cost
 ORIGINAL_OF = {name: cls.original for name, cls in CLASSES.items() if cls.original}
 PLUS_OF = {original: plus for plus, original in ORIGINAL_OF.items()}  # "caser" -> "caser+"
+# the paper's model that is neither an original nor a "+": SASRec, the state of the art every "+"
+# model is compared with (Table 1's star)
+STATE_OF_THE_ART = next(m for m in MODELS if m not in ORIGINAL_OF and m not in PLUS_OF)
 # the rows of the paper's Table 1 within a dataset: each original followed by its "+", then SASRec
 TABLE_ORDER = tuple(m for o in PLUS_OF for m in (o, PLUS_OF[o])) + tuple(
     m for m in MODELS if m not in ORIGINAL_OF and m not in PLUS_OF)

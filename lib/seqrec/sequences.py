@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import torch
 
+from .errors import unknown
+
 SPLITS = ("train", "val", "test")
 
 
@@ -63,7 +65,7 @@ class SequenceData:
             return n - 2
         if split == "test":
             return n - 1
-        raise ValueError(f"unknown split {split!r}; valid: {', '.join(SPLITS)}")
+        raise unknown("split", split, SPLITS)
 
     def targets(self, split: str, users: torch.Tensor | None = None) -> torch.Tensor:
         """[B] held-out item of `split` ('val' or 'test') for users (1-based; default all)."""

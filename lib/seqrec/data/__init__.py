@@ -17,7 +17,7 @@ import os
 import zipfile
 from pathlib import Path
 
-from ..errors import ConfigError, DataError
+from ..errors import ConfigError, DataError, unknown
 from ..sequences import SequenceData
 from .download import archive_path, archive_url, cache_dir, fetch, manual_steps, verify_member
 from .entries import load_entry, sequences_frame, shown_path, stats_argv
@@ -56,15 +56,14 @@ def load(name: str, file=None, columns=None, cache_dir=None, filter: str = "pape
     """
     spec = get_spec(name)
     if filter not in FILTERS:
-        raise ConfigError(f"unknown filter {filter!r}; valid filters: {', '.join(FILTERS)}")
+        raise unknown("filter", filter, FILTERS)
     if spec.name == "synthetic":
         if file is not None or columns is not None:
             raise ConfigError("the synthetic dataset is generated, it reads no file; drop file= / "
                               "columns= (--file / --columns)")
         unknown_args = sorted(set(synthetic_kwargs) - set(_SYNTHETIC_ARGS))
         if unknown_args:
-            raise ConfigError(f"unknown synthetic arguments {unknown_args}; valid: "
-                              f"{', '.join(_SYNTHETIC_ARGS)}")
+            raise unknown("synthetic argument", unknown_args, _SYNTHETIC_ARGS)
         return synthetic(**synthetic_kwargs)
     if synthetic_kwargs:
         raise ConfigError(f"arguments {sorted(synthetic_kwargs)} only apply to the synthetic "

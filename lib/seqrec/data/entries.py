@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from ..errors import ConfigError
+from ..errors import ConfigError, unknown
 from .download import CACHE_ENV, cache_dir
 
 SPEC_KEYS = ("file", "columns", "filter", "options")
@@ -32,10 +32,9 @@ CLI_FLAGS = {"min_item_rows": "--min-item-rows", "min_user_rows": "--min-user-ro
 def check_entry(name: str, spec: dict | None) -> dict:
     """The entry as a dict; ConfigError naming the valid keys for an unknown one."""
     spec = dict(spec or {})
-    unknown = sorted(set(spec) - set(SPEC_KEYS))
-    if unknown:
-        raise ConfigError(f"datasets[{name!r}]: unknown key(s) {unknown}; "
-                          f"valid keys: {', '.join(SPEC_KEYS)}")
+    bad = sorted(set(spec) - set(SPEC_KEYS))
+    if bad:
+        raise unknown("key", bad, SPEC_KEYS, where=f"datasets[{name!r}]")
     return spec
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..errors import ConfigError, DataError
+from ..errors import ConfigError, DataError, unknown
 from ..sequences import SequenceData
 
 FILTERS = ("paper", "kcore", "none")
@@ -57,7 +57,7 @@ def apply_filter(df: pd.DataFrame, filter: str = "paper", min_item_rows: int = 5
     Returns the filtered frame and the number of users dropped only for being too short.
     """
     if filter not in FILTERS:
-        raise ConfigError(f"unknown filter {filter!r}; valid filters: {', '.join(FILTERS)}")
+        raise unknown("filter", filter, FILTERS)
     if filter != "none":
         df = paper_filter(df, min_item_rows, min_user_rows, iterative=(filter == "kcore"))
     user_rows = df["user"].map(df["user"].value_counts())

@@ -34,7 +34,7 @@ _SIZES = ("num_users", "num_items", "lookback")
 
 def model_class(name: str) -> type[SequentialRecommender]:
     if name not in CLASSES:
-        raise unknown("model", name, NAMES)
+        raise unknown("model", name, CLASSES)
     return CLASSES[name]
 
 

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..errors import ConfigError
+from ..errors import ConfigError, unknown
 
 
 class SequentialRecommender(nn.Module):
@@ -33,6 +33,12 @@ class SequentialRecommender(nn.Module):
     cost: int = 1                  # relative CPU cost of one grid cell (longest cells start first)
     original: str | None = None    # a "+" model: the name of the original it makes causal
     in_paper: bool = True          # one of the paper's five (False: a reference point of ours)
+    # the authors' class of the same model in easy-lightning's easy_rec/model/sequential:
+    # (file stem, class name); None when they have none (`rebuild.authors`)
+    authors_class: tuple[str, str] | None = None
+    # our alternative code paths: overrides that compute the same model another way
+    # (`rebuild.benchmark --variants` times each)
+    alternatives: tuple[dict, ...] = ()
 
     def __init__(self, num_users: int, num_items: int, lookback: int):
         super().__init__()
@@ -118,6 +124,9 @@ class SequentialRecommender(nn.Module):
                f"lookback={self.lookback}"
 
 
+PADDING_EMBEDDINGS = ("learned", "zero")
+
+
 def item_embedding(num_items: int, emb_size: int, padding_embedding: str) -> nn.Embedding:
     """Input item table with N+1 rows; `padding_embedding` says what id 0 looks like.
 
@@ -128,8 +137,7 @@ def item_embedding(num_items: int, emb_size: int, padding_embedding: str) -> nn.
         return nn.Embedding(num_items + 1, emb_size)
     if padding_embedding == "zero":
         return nn.Embedding(num_items + 1, emb_size, padding_idx=0)
-    raise ConfigError(f"unknown padding_embedding {padding_embedding!r}; valid padding_embeddings: "
-                      "learned, zero")
+    raise unknown("padding_embedding", padding_embedding, PADDING_EMBEDDINGS)
 
 
 def activation(name: str) -> nn.Module:

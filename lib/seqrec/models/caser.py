@@ -62,14 +62,8 @@ class HorizontalBank(nn.Module):
     error ~1e-5 on outputs of size ~1, like the dense one), 'loop' (one conv per height, as the
     authors; reference and tests) or 'auto': under bf16 autocast 'dense' (its convolution runs on
     bf16 matrix units such as AMX; the FFT has no bf16 path), else fft when batch·L >= 2048 and
-    L >= 16 (in eval mode by L alone: fft when L >= 16), else dense. At L = 50, batch 128 on 2
-    AMX cores (fwd+bwd of the bank): fft 3.3 s, dense 1.05 s in fp32, dense 0.45 s under bf16.
-    Splitting the dense kernel into blocks of heights (a height-h kernel uses h of its L taps:
-    half the multiply-adds) measured slower (1.7 s fp32, 2.6 s bf16: one convolution per block
-    costs more than the skipped taps save).
-    Measured fwd+bwd of the bank on 2 CPU cores: at L = 100 dense/fft 0.51/0.57 s (batch 8),
-    1.4/0.95 s (batch 32); at L = 20, batch 128: 50/42 ms. On an H200 both are equal within 10 %
-    at the paper's sizes (the whole Caser+ step: 0.06 s vs the authors' 7.3 s).
+    L >= 16 (in eval mode by L alone: fft when L >= 16), else dense. `rebuild.benchmark
+    --variants` times the three methods.
     """
 
     def __init__(self, lookback: int, emb_size: int, num_filters: int,
@@ -225,6 +219,8 @@ class Caser(SequentialRecommender):
     label = "Caser"
     chapter = "caser"
     cost = 1
+    authors_class = ("Caser", "Caser")
+    alternatives = tuple({"horizontal": m} for m in ("loop", "dense", "fft"))
     scores_every_position = False
     channel_order = "height_major"
 
@@ -320,6 +316,7 @@ class CaserPlus(Caser):
     chapter = "caser_plus"
     cost = 2
     original = "caser"
+    authors_class = ("Caser", "Caser2")
     scores_every_position = True
     channel_order = "filter_major"
 

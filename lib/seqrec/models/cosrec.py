@@ -146,6 +146,8 @@ class CosRec(SequentialRecommender):
     label = "CosRec"
     chapter = "cosrec"
     cost = 4
+    authors_class = ("CosRec", "CosRec")
+    alternatives = ({"pairs": "materialised"}, {"channels_last": False})
     # users per evaluation batch on a CPU (`TrainConfig.eval_batch`): at 1024 users one [B, 256,
     # L, L] grid is 420 MB at L = 20, and the memory-bound passes over it (BatchNorm, ReLU,
     # padding) cost more than the convolutions gain from the large batch. Every FS-NYC user, both
@@ -226,6 +228,7 @@ class CosRecPlus(CosRec):
     chapter = "cosrec_plus"
     cost = 8
     original = "cosrec"
+    authors_class = ("CosRec", "CosRec2")
     scores_every_position = True
     causal = True
 

@@ -107,6 +107,7 @@ class SASRec(SequentialRecommender):
     label = "SASRec"
     chapter = "sasrec"
     cost = 1
+    authors_class = ("SASRec", "SASRec")
     scores_every_position = True
 
     def __init__(self, num_users: int, num_items: int, lookback: int, emb_size: int = 64,
@@ -212,6 +213,7 @@ class SASRecOriginal(SASRec):
     name = "sasrec-original"
     label = "SASRec (original)"
     in_paper = False
+    authors_class = None           # the SASRec paper's own code, not the authors'
 
     def __init__(self, num_users: int, num_items: int, lookback: int, emb_size: int = 50,
                  num_blocks: int = 2, num_heads: int = 1, dropout: float = 0.2,
