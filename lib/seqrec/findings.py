@@ -8,7 +8,6 @@ kind of claim is written once, in `OUTCOMES` and in the docstrings of the `_read
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -37,7 +36,6 @@ OUTCOMES = {
     "not tested": "no committed run can answer the claim; the reason is given",
 }
 PRELIMINARY = "preliminary"      # appended to an outcome that rests on a run still moving
-SEED_AGREEMENT = "every seed on the same side"
 
 # ----------------------------------------------------------------------------- the paper's claims
 # the datasets of the paper; FS-TKY has no copy here, FS-NYC is read in its place where marked
@@ -495,11 +493,6 @@ def outcome_counts(table: pd.DataFrame) -> dict[str, int]:
 
 def vocabulary() -> pd.DataFrame:
     return pd.DataFrame({"outcome": list(OUTCOMES), "means": list(OUTCOMES.values())})
-
-
-def as_json(table: pd.DataFrame) -> str:
-    """The findings as JSON (for tests and for readers who want the rows)."""
-    return json.dumps(table.to_dict("records"), indent=1, ensure_ascii=False)
 
 
 # ----------------------------------------------------------------------------- as a page shows it

@@ -9,7 +9,6 @@ import pandas as pd
 from .registry import DATASET_LABELS, LABELS
 
 TABLE_METRICS = [f"{m}@{k}" for k in (5, 10, 20) for m in ("P", "R", "NDCG")]   # Table 1 columns
-PAPER_BUDGET = "L = 100, 2000 epochs, GPU"        # what produced the paper's numbers
 _FROM_LABEL = {v: k for k, v in {**DATASET_LABELS, **LABELS}.items()}
 
 

@@ -65,17 +65,6 @@ def protocol_consistency(recs: list[dict], when: str = "last") -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def matching_protocol(recs: list[dict], when: str = "last") -> str | None:
-    """The protocol consistent with the paper on every dataset (`protocol_consistency`) whose
-    numbers sit closest to the paper's (`protocol_distance`); None without runs."""
-    d = protocol_distance(recs, when)["median |log(ours/paper)|"].dropna()
-    verdict = protocol_consistency(recs, when)
-    if len(verdict):
-        ok = verdict.groupby("protocol")["consistent"].all()
-        d = d[[p in ok.index and ok[p] for p in d.index]] if ok.any() else d
-    return None if d.empty else str(d.idxmin())
-
-
 # ----------------------------------------------------------------------------- identification
 @dataclass
 class Identification:
