@@ -1,12 +1,12 @@
 """Run records: one JSON file per run (model x dataset x seed x profile), written atomically.
 
-A record (`record.json`, written when a run completes) holds its `status` ("complete"), the
-resolved config (with its `variant` and
-`profile` labels), code version, environment, timings, per-epoch history, test metrics at the
-best-validation epoch and at the last epoch, and the per-user test ranks behind them (per-user
-metrics follow from ranks: `seqrec.metrics.per_user`). Every record is of schema 2 (`config` as asked,
-`resolved` what the machine made of it: `resolved`); the fields other modules group records by
-(`precision`, `variant`, `main_runs`) and a record's curves (`curves`) are read here.
+A record (`record.json`, written when a run completes; schema 2) holds its `status` ("complete"),
+the config as asked (`config`, with its `variant` and `profile` labels; its identity is
+`config_hash`) and what the machine made of it (`resolved`: read with `resolved`), code version,
+environment, timings, per-epoch history, test metrics at the best-validation epoch and at the
+last epoch, and the per-user test ranks behind them (per-user metrics follow from ranks:
+`seqrec.metrics.per_user`). The fields records are grouped by (`precision`, `variant`,
+`main_runs`) and their curves (`curves`) are read here.
 
 An unfinished run leaves `status.json` beside its checkpoint instead: "paused" at a time budget or
 "failed" on a bad loss, with its config hash, the epoch reached and the reason. The grid runner
