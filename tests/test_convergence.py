@@ -4,7 +4,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from seqrec import convergence, report
+from seqrec import convergence, results
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,7 +55,7 @@ def test_the_committed_runs_read_as_their_curves_show():
     """SASRec on the FS-NYC copy is flat after 2000 epochs; on the ML-1M copy, cut at 300
     epochs, every model is still rising."""
     recs = {(r["config"]["dataset"], r["config"]["model"]): r
-            for r in report.main_runs(report.records(ROOT / "results" / "cpu-paper"))}
+            for r in results.main_runs(results.records(ROOT / "results" / "cpu-paper"))}
     assert convergence.status(recs[("fs-nyc", "sasrec")], "full").converged
     for model in ("sasrec", "cosrec", "cosrec+"):
         ml = convergence.status(recs[("ml-1m", model)], "easyrec-n")

@@ -19,9 +19,10 @@ def make_record(model, ranks, curve, dataset="fs-nyc", seed=42, lookback=20, var
     (epochs 0, every, ...) are given."""
     last = {p: metrics.from_ranks(ranks) for p in PROTOCOLS}
     return {"config": {"model": model, "dataset": dataset, "seed": seed, "lookback": lookback,
-                       "profile": profile, "variant": variant, "amp": amp, "loss": "bce",
+                       "profile": profile, "variant": variant, "amp": "auto", "loss": "bce",
                        "eval_protocols": PROTOCOLS, "epochs": every * (len(curve) - 1),
                        "eval_every": every},
+            "resolved": {"amp": amp},
             "data": {"users": len(ranks), "items": 1000, "interactions": 10 * len(ranks)},
             "history": [{"epoch": i * every, "test": {p: {"NDCG@10": v} for p in PROTOCOLS}}
                         for i, v in enumerate(curve)],

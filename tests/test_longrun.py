@@ -21,9 +21,9 @@ def record(model="sasrec", seed=42, variant="", lookback=20, amp=True, level=0.3
     history = [{"epoch": e, "test": {p: metrics(e, s) for p, s in zip(PROTOCOLS, (1, 2))}}
                for e in range(0, epochs + 1, 10)]
     return {"config": {"model": model, "dataset": dataset, "seed": seed, "lookback": lookback,
-                       "amp": amp, "variant": variant, "profile": "cpu-paper",
+                       "amp": "auto", "variant": variant, "profile": "cpu-paper",
                        "eval_protocols": list(PROTOCOLS)},
-            "history": history,
+            "resolved": {"amp": amp}, "history": history,
             "last": {"epoch": epochs, "test": history[-1]["test"]},
             "best": {"epoch": epochs - 10, "test": history[-2]["test"]}}
 
@@ -87,14 +87,14 @@ def test_a_model_has_one_colour_in_every_figure():
     """The palette (`registry.COLOURS`) covers every model and floor, one colour each, and two
     different figures draw a model in it."""
     import matplotlib.colors as mc
-    from seqrec import report
+    from seqrec import figures
     assert set(registry.COLOURS) == set(registry.CLASSES)
     assert len(set(registry.COLOURS.values())) == len(registry.COLOURS)
     a = longrun.plot_against_paper(runs(), "caser", "full").axes[0].get_lines()[0]
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots()
-    report.plot_curves(runs(), ["caser", "sasrec"], "fs-nyc", ax, protocol="full")
-    b = next(line for line in ax.get_lines() if line.get_label() == "Caser")
+    fig = figures.plot_curves({"fs-nyc": ("cpu-paper", runs())}, ["caser", "sasrec"], "Fig. 3",
+                              "full")
+    b = next(line for line in fig.axes[0].get_lines() if line.get_label() == "Caser")
     assert mc.to_hex(a.get_color()) == mc.to_hex(b.get_color()) == registry.colour("caser")
     plt.close("all")
 

@@ -6,7 +6,7 @@ import torch
 
 from seqrec import baselines
 from seqrec.errors import ConfigError, TrainingError
-from seqrec.report import records
+from seqrec.results import records
 from seqrec.results import read_record
 from seqrec.training import BudgetExhausted, TrainConfig, fit
 

@@ -14,7 +14,7 @@ from . import stats
 from .findings import mean_difference
 from .models.sasrec import DIFFERENCES
 from .registry import DATASET_LABELS, LABELS
-from .report import per_user_values
+from .tables import per_user_values
 
 ORIGINAL = "sasrec-original"
 # what the SASRec paper reports for SASRec on ML-1M, the test item among 100 sampled items the

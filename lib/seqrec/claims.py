@@ -6,9 +6,12 @@ from __future__ import annotations
 import pandas as pd
 
 from . import stats
+from .labels import budget_label
 from .paper import paper_table
 from .registry import DATASET_LABELS, LABELS, ORIGINAL_OF, STATE_OF_THE_ART
-from .report import budget_label, curves, precision_twins, seed_groups, table1
+from .repeats import precision_twins, seed_groups
+from .results import curves
+from .tables import table1
 
 # the paper's comparisons: each "+" model against its original (the dagger) and against SASRec
 CLAIM_PAIRS = tuple(ORIGINAL_OF.items()) + tuple((plus, STATE_OF_THE_ART) for plus in ORIGINAL_OF)
@@ -19,7 +22,7 @@ def claims(recs: list[dict], when: str = "last", protocol: str = "full",
     """The paper's pairwise claims checked on our records, per dataset.
 
     For each (model, against) of `CLAIM_PAIRS`: the paper's values, ours, on how many of the nine
-    metrics ours is significantly better / worse (read from `report.table1`'s marks: the dagger
+    metrics ours is significantly better / worse (read from `tables.table1`'s marks: the dagger
     against the original, the star against SASRec), and a verdict on `metric` (`verdict_on`)."""
     ours = table1(recs, when, protocol)
     if ours.empty:
@@ -125,7 +128,7 @@ def claims_by_precision(recs: list[dict], when: str = "last", protocols=("full",
 def claims_by_seed(recs: list[dict], when: str = "last", protocols=("full",),
                    metric: str = "NDCG@10") -> pd.DataFrame:
     """The pairwise claims (`claims`) read once per seed, on runs that differ in their seed alone
-    (`report.seed_groups`). One row per setting (profile, variant, training precision), dataset,
+    (`repeats.seed_groups`). One row per setting (profile, variant, training precision), dataset,
     claim and protocol; per seed the verdict on `metric` with both values; `seeds pooled` the
     verdict on the per-user values averaged over the seeds every model of the setting has (as
     Table 1 pools seeds); `same verdict` whether all these verdicts agree."""

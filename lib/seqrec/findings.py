@@ -17,7 +17,8 @@ from scipy import stats as st
 from . import convergence, stats
 from .paper import TABLE_METRICS, paper_marks, paper_table
 from .registry import BASELINES, DATASET_LABELS, LABELS, ORIGINAL_OF, REFERENCE_MODELS
-from .report import per_user_values, precision, variant
+from .results import precision, variant
+from .tables import per_user_values
 
 # ----------------------------------------------------------------------------- the vocabulary
 OUTCOMES = {

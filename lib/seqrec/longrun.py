@@ -17,9 +17,10 @@ import numpy as np
 import pandas as pd
 
 from . import convergence
+from .labels import device_label
 from .paper import paper_row
 from .registry import DATASET_LABELS, LABELS, colour
-from .report import curves, precision, variant
+from .results import curves, precision, variant
 
 METRICS = {"NDCG@10": "NDCG@10", "HR@10": "R@10"}     # shown name -> record key (HR = recall @ 1 target)
 LINESTYLES = ("-", "--", ":", "-.")                   # settings of one model, in `settings` order
@@ -273,7 +274,6 @@ def own_run_sentence(record: dict) -> str:
     share = epochs / PAPER_EPOCHS
     where = (f"profile `{c.get('profile')}`, {epochs} epochs at L = {c['lookback']} on "
              f"{DATASET_LABELS.get(c['dataset'], c['dataset'])}")
-    from .report import device_label
     head = f"This chapter's run ({where}, {device_label(record)})"
     if share >= 1:
         return f"{head} trained the paper's full budget of {PAPER_EPOCHS} epochs."

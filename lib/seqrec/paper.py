@@ -46,7 +46,7 @@ def paper_row(model: str, dataset: str) -> pd.Series | None:
 
 
 def paper_table_long() -> pd.DataFrame:
-    """The paper's Table 1 in the long format of `report.table1`, with its published marks (the
+    """The paper's Table 1 in the long format of `tables.table1`, with its published marks (the
     paper marks improvements only, so its worse-marks are all False)."""
     t = paper_table().melt(id_vars=["dataset", "model"], var_name="metric", value_name="value")
     marks = paper_marks()

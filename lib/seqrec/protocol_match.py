@@ -13,6 +13,7 @@ from . import convergence
 from . import metrics as M
 from .paper import TABLE_METRICS, paper_table
 from .registry import BASELINES
+from .repeats import seed_groups
 
 def protocol_distance(recs: list[dict], when: str = "last") -> pd.DataFrame:
     """How far each protocol's numbers sit from the paper's Table 1.
@@ -138,10 +139,9 @@ def identify(main: list[dict], repeated: list[dict] = (), when: str = "last") ->
 
 def _seed_spread(repeated, when, ruled_out=()) -> tuple[float, dict[str, float]] | None:
     """(largest spread over the protocols not `ruled_out`, {protocol: spread}): within each
-    group of `repeated` runs that differ in their seed alone (`report.seed_groups`), the range
+    group of `repeated` runs that differ in their seed alone (`repeats.seed_groups`), the range
     over its converged seeds of `protocol_distance`, then the largest range over the groups;
     None without a group of two converged seeds or more."""
-    from .report import seed_groups
     spreads = []
     for runs in seed_groups(list(repeated)).values():
         done = {seed: rec for seed, rec in runs.items() if converged_everywhere(rec, when)}

@@ -14,8 +14,8 @@ import pandas as pd
 
 from . import findings as F
 from . import protocol_match
+from .committed import LONG_RUN_PROFILES, cost_of_missing_runs, long_runs
 from .registry import BASELINES, DATASET_LABELS, LABELS, MODELS
-from .report import LONG_RUN_PROFILES, cost_of_missing_runs, long_runs, main_runs
 from .results import find_records, read_record
 
 
@@ -90,26 +90,13 @@ def load(results_dir, when: str = "last", protocol: str | None = None) -> Reprod
             good, bad = checked_records(results_dir / profile)
             records += good
             problems += bad
-    long = long_runs_of(records)
+    long = long_runs(records)
     main = [r for _, rs in long.values() for r in rs]
     identification = protocol_match.identify(main, records, when)
     protocols = (protocol,) if protocol else identification.protocols or ("full",)
     table = F.findings(records, protocols, when)
     return Reproduction(results_dir, when, records, problems, long, identification, protocols,
                         table)
-
-
-def long_runs_of(records: list[dict]) -> dict[str, tuple[str, list[dict]]]:
-    """`report.long_runs` on records already read (the checked ones)."""
-    found: dict[str, list] = {}
-    for rank, profile in enumerate(LONG_RUN_PROFILES):
-        by_dataset: dict[str, list[dict]] = {}
-        for rec in main_runs([r for r in records if r["config"].get("profile") == profile]):
-            by_dataset.setdefault(rec["config"]["dataset"], []).append(rec)
-        for dataset, recs in by_dataset.items():
-            trained = len({r["config"]["model"] for r in recs} - set(BASELINES))
-            found.setdefault(dataset, []).append((-trained, rank, profile, recs))
-    return {d: min(options, key=lambda o: o[:2])[2:] for d, options in found.items()}
 
 
 # ----------------------------------------------------------------------------- the gaps

@@ -1,15 +1,18 @@
 """Run records: one JSON file per run (model x dataset x seed x profile), written atomically.
 
-A record (`record.json`, written when a run completes) holds its `status` ("complete"), the
-resolved config (with its `variant` and
-`profile` labels), code version, environment, timings, per-epoch history, test metrics at the
-best-validation epoch and at the last epoch, and the per-user test ranks behind them (per-user
-metrics follow from ranks: `seqrec.metrics.per_user`).
+A record (`record.json`, written when a run completes; schema 2) holds its `status` ("complete"),
+the config as asked (`config`, with its `variant` and `profile` labels; its identity is
+`config_hash`) and what the machine made of it (`resolved`: read with `resolved`), code version,
+environment, timings, per-epoch history, test metrics at the best-validation epoch and at the
+last epoch, and the per-user test ranks behind them (per-user metrics follow from ranks:
+`seqrec.metrics.per_user`). The fields records are grouped by (`precision`, `variant`,
+`main_runs`) and their curves (`curves`) are read here.
 
 An unfinished run leaves `status.json` beside its checkpoint instead: "paused" at a time budget or
 "failed" on a bad loss, with its config hash, the epoch reached and the reason. The grid runner
 reads the two files, never logs. The folder layout of runs has one home, `run_dir`:
-ROOT/DATASET/MODEL[~VARIANT]/seedSEED.
+RUN_ROOT/DATASET/MODEL[~VARIANT]/seedSEED, where RUN_ROOT is a profile's folder of runs (e.g.
+`results/cpu-paper`, `runs/ci`).
 """
 from __future__ import annotations
 
@@ -21,6 +24,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import pandas as pd
+
 RECORD_NAME = "record.json"
 STATUS_NAME = "status.json"                                   # an unfinished run's status
 COMPLETE, PAUSED, FAILED = "complete", "paused", "failed"
@@ -31,14 +36,14 @@ def run_key(dataset: str, model: str, seed: int, variant: str = "") -> str:
     return f"{dataset}/{model}{'~' + variant if variant else ''}/seed{seed}"
 
 
-def run_dir(root, dataset: str, model: str, seed: int, variant: str = "") -> Path:
-    """The folder of one run under `root` (its record, checkpoint and logs)."""
-    return Path(root) / run_key(dataset, model, seed, variant)
+def run_dir(run_root, dataset: str, model: str, seed: int, variant: str = "") -> Path:
+    """The folder of one run under `run_root` (its record, checkpoint and logs)."""
+    return Path(run_root) / run_key(dataset, model, seed, variant)
 
 
 def status(record: dict) -> str:
-    """The status in a record or status file; records written before they had one are complete."""
-    return record.get("status", COMPLETE)
+    """The status of a record or status file: COMPLETE, PAUSED or FAILED."""
+    return record["status"]
 
 
 def config_hash(config: dict) -> str:
@@ -74,8 +79,14 @@ def read_record(path) -> dict:
         return json.load(f)
 
 
-def find_records(root) -> list[Path]:
-    return sorted(Path(root).rglob(RECORD_NAME))
+def find_records(run_root) -> list[Path]:
+    """The record files below `run_root`, sorted by path."""
+    return sorted(Path(run_root).rglob(RECORD_NAME))
+
+
+def records(run_root) -> list[dict]:
+    """Every record below `run_root`, each with its file as `path`."""
+    return [dict(read_record(p), path=str(p)) for p in find_records(run_root)]
 
 
 def code_version() -> str:
@@ -131,6 +142,36 @@ def record_data(rec: dict):
 
 def resolved(rec: dict, key: str):
     """What the machine that wrote `rec` made of config field `key` (the device, amp as a bool,
-    the evaluation batch, Repeat's widened window): the record's `resolved` entry where it has
-    one, else the config itself (fields never resolved, and records of schema 1)."""
-    return rec.get("resolved", {}).get(key, rec["config"].get(key))
+    the evaluation batch, Repeat's widened window): the record's `resolved` entry where the field
+    was resolved, else the config as asked."""
+    return rec["resolved"][key] if key in rec["resolved"] else rec["config"][key]
+
+
+def precision(rec: dict) -> str:
+    """The training precision of a record: 'bf16 autocast' or 'fp32' (evaluation is always fp32)."""
+    return "bf16 autocast" if resolved(rec, "amp") is True else "fp32"
+
+
+def variant(rec: dict) -> str:
+    """The record's variant of its profile ('' = the profile's main setting, e.g. 'fp32', 'l5')."""
+    return rec["config"]["variant"]
+
+
+def main_runs(recs: list[dict]) -> list[dict]:
+    """The runs that form Table 1: the paper's setting; variants (e.g. full CE) excluded."""
+    return [r for r in recs if variant(r) == ""]
+
+
+def curves(recs: list[dict], metric: str = "NDCG@10", split: str = "test",
+           protocol: str | None = None) -> pd.DataFrame:
+    """Long frame: model, dataset, seed, epoch, value of `metric` on `split` at each eval epoch
+    (under `protocol`, default each record's first)."""
+    rows = []
+    for rec in recs:
+        c = rec["config"]
+        p = protocol or c["eval_protocols"][0]
+        for h in rec["history"]:
+            if split in h and p in h[split]:
+                rows.append({"model": c["model"], "dataset": c["dataset"], "seed": c["seed"],
+                             "epoch": h["epoch"], "value": h[split][p][metric]})
+    return pd.DataFrame(rows)

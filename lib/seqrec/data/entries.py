@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from ..errors import ConfigError, unknown
+from ..errors import unknown
 from .download import CACHE_ENV, cache_dir
 
 SPEC_KEYS = ("file", "columns", "filter", "options")
