@@ -6,9 +6,10 @@ the others (Caser, CosRec) on the last one only; each target gets one negative d
 the items outside the user's training sequence; the loss is binary cross-entropy with logits,
 averaged over all non-padding (positive and negative) entries; Adam at lr 1e-3. Everything stays on
 the training device. Every `eval_every` epochs the model ranks the validation and test targets under
-each protocol; the model is SELECTED on validation only, and the record keeps the test metrics both
-at the best-validation epoch and at the last epoch (the authors' shipped loop tests the last-epoch
-weights). Checkpoints every `checkpoint_every` epochs make a killed run resumable to the same result.
+each protocol; the model is SELECTED on validation only (under `SELECTION_PROTOCOL`), and the
+record keeps the test metrics both at the best-validation epoch and at the last epoch (the authors'
+shipped loop tests the last-epoch weights). Checkpoints every `checkpoint_every` epochs make a
+killed run resumable to the same result.
 
 Speed: an epoch draws all its windows and negatives at once on the device, and the step itself
 (`seqrec.steps`) never reads a value back, so the host only waits once per epoch; Adam is the
