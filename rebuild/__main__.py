@@ -18,8 +18,7 @@ def _run(args) -> int:
         if args.executor == "slurm":
             raise SeqrecError("--device is for local runs; on a cluster set `device` in the "
                               "profile's train section (or leave it 'auto')")
-        for cell in cells:
-            cell.train["device"] = args.device
+        cells = [cell.with_config(device=args.device) for cell in cells]
     if args.budget_minutes and args.executor == "local" and not args.force:
         from .plan import refuse_unfit
         unfit = refuse_unfit(profile, cells, args.budget_minutes, args.jobs, args.bench)

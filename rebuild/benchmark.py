@@ -4,9 +4,8 @@
 
 One training step = forward + BCE on 1 positive and 1 negative per scored position + backward +
 Adam, on ONE random batch shared by every implementation of a model (same sizes, same inputs).
-Ours is the library's own step (`seqrec.steps.TrainStep` with `training.make_optimizer`, as
-`training.fit` builds it); the authors' classes get the step their loop takes (BCE with logits,
-plain Adam).
+Ours is the library's own step, assembled by `training.make_step` as `training.fit` assembles
+it; the authors' classes get the step their loop takes (BCE with logits, plain Adam).
 Reported: the median step time over `--reps` steps after warm-up, and the peak memory: on CUDA
 `torch.cuda.max_memory_allocated`; on CPU each measurement runs in its own process and reports
 the process's peak resident set (ru_maxrss) and that peak minus the resident set just before the
@@ -117,10 +116,8 @@ def measure(spec: dict) -> dict:
     model = build(name, impl, setting, device, variant)
     users, items, candidates, relevance = make_batch(name, setting, device)
     if impl == "ours":                          # the library's step, as `training.fit` builds it
-        dev = torch.device(device)
         cfg = T.TrainConfig(model=name, device=device, amp="on" if bf16 else "off")
-        T.use_fast_kernels(dev)
-        train_step = T.make_step(model, T.make_optimizer(model, cfg, dev), cfg, dev, bool(bf16))
+        train_step, _ = T.make_step(model, cfg, torch.device(device))
 
         def step():
             return train_step(users, items, candidates[..., 0], candidates[..., 1])
@@ -271,10 +268,8 @@ def loop_timings(data_file: str | None, device: str, names, lookback: int = 100,
         model = models.create(name, ds.num_users, ds.num_items, lookback).to(device)
         dev = torch.device(device)
         amp = cfg.use_amp(dev)
-        T.use_fast_kernels(dev)                                   # as `training.fit`
         try:
-            optimizer = T.make_optimizer(model, cfg, dev)
-            step = T.make_step(model, optimizer, cfg, dev, amp)
+            step, _ = T.make_step(model, cfg, dev)                # as `training.fit`
             gen = torch.Generator(device=device).manual_seed(0)
             times = []
             for _ in range(epochs + 1):                           # the first is a warm-up

@@ -1,18 +1,20 @@
 """A grid cell on its way to `seqrec.training.run`, and its state on disk.
 
-The cell's training configuration (`train_config`: TrainConfig field names, as the profile
-resolved them) travels unchanged: papermill injects it into the chapter as its `config`
-parameter, the direct engine hands it to `training.run` itself. Its identity is the training
-config's (`TrainConfig.identity`), which every run record and status file carries, so the state
-of a cell is read from its run folder (`record.json`, `status.json`), never from a log.
+The cell's config (`Cell.config`, the TrainConfig the profile made) travels unchanged, as a
+dict of its fields: papermill injects it into the chapter as its `config` parameter, the direct
+engine hands it to `training.run` itself, and the record keeps it. Its identity
+(`TrainConfig.identity`) is what every run record, status file and `cell.json` carries as
+`config_hash`, so the state of a cell is read from its run folder (`record.json`,
+`status.json`), never from a log.
 """
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 from seqrec.results import PAUSED, RECORD_NAME, STATUS_NAME, read_record, status
-from seqrec.training import CHECKPOINT_NAME, TrainConfig
+from seqrec.training import CHECKPOINT_NAME
 
 from .profiles import ROOT, Cell, Profile
 
@@ -25,20 +27,10 @@ def chapter_path(cell: Cell) -> Path:
     return ROOT / "book" / f"{cell.chapter}.ipynb"
 
 
-def train_config(cell: Cell) -> dict:
-    """The cell's run configuration: every key a TrainConfig field."""
-    return {"model": cell.model, "dataset": cell.dataset, **cell.train}
-
-
-def cell_hash(cell: Cell) -> str:
-    """The identity of the cell's run (`TrainConfig.identity`): no execution-only switch, no label."""
-    return TrainConfig.from_dict(train_config(cell)).identity()
-
-
 def parameters(profile: Profile, cell: Cell, deadline: float | None = None) -> dict:
     """The values papermill injects into the chapter's `parameters` cell (and the direct engine
     reads): the run's `config`, where its data comes from, where its record goes."""
-    params = {"config": train_config(cell), "data_file": cell.data.get("file"),
+    params = {"config": asdict(cell.config), "data_file": cell.data.get("file"),
               "data_options": {k: v for k, v in {**cell.data.get("options", {}),
                                                  "columns": cell.data.get("columns"),
                                                  "filter": cell.data.get("filter")}.items()
@@ -56,10 +48,10 @@ def state(profile: Profile, cell: Cell) -> str:
     run_dir = profile.run_dir(cell)
     if (run_dir / RECORD_NAME).exists():
         rec = read_record(run_dir / RECORD_NAME)
-        return "done" if rec.get("config_hash") == cell_hash(cell) else "stale"
+        return "done" if rec.get("config_hash") == cell.config.identity() else "stale"
     if (run_dir / STATUS_NAME).exists():
         note = read_record(run_dir / STATUS_NAME)
-        if note.get("config_hash") == cell_hash(cell):
+        if note.get("config_hash") == cell.config.identity():
             return "paused" if status(note) == PAUSED else "failed"
     if read_meta(profile, cell).get("status") == "failed":
         return "failed"
@@ -82,7 +74,8 @@ def status_message(profile: Profile, cell: Cell) -> str | None:
 def write_meta(profile: Profile, cell: Cell, **fields) -> None:
     run_dir = profile.run_dir(cell)
     run_dir.mkdir(parents=True, exist_ok=True)
-    meta = {"key": cell.key, "hash": cell_hash(cell), "chapter": cell.chapter, **fields}
+    meta = {"key": cell.key, "config_hash": cell.config.identity(), "chapter": cell.chapter,
+            **fields}
     (run_dir / CELL_FILE).write_text(json.dumps(meta, indent=1))
 
 

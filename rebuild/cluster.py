@@ -35,7 +35,7 @@ from seqrec.results import write_json_atomic
 
 from . import profiles
 from .cells import read_meta, state
-from .profiles import Cell, Profile
+from .profiles import CLUSTER_OPTIONS, Cell, Profile
 
 SUBMITIT_DIR = ".submitit"
 JOBS_FILE = "jobs.json"
@@ -48,25 +48,19 @@ SLURM_RUNNING = {"RUNNING", "COMPLETING", "STAGE_OUT", "SIGNALING"}
 SLURM_FAILED = {"FAILED", "TIMEOUT", "CANCELLED", "OUT_OF_MEMORY", "NODE_FAIL", "PREEMPTED",
                 "BOOT_FAIL", "DEADLINE", "REVOKED", "SPECIAL_EXIT"}
 
-# profile `cluster:` key -> (CLI attribute, type)
-OPTIONS = {"partition": ("partition", str), "account": ("account", str), "qos": ("qos", str),
-           "constraint": ("constraint", str), "gpus_per_run": ("gpus_per_run", int),
-           "cpus_per_run": (None, int), "mem_gb": (None, float),
-           "time_limit_hours": ("time_limit", float), "array_parallelism": ("array_parallelism", int),
-           "setup": (None, list)}
 
 
 # ------------------------------------------------------------------------------- options
 def cluster_options(profile: Profile, args=None) -> dict:
     """The profile's `cluster:` section overridden by the command line options that were given."""
     opts = dict(profile.raw.get("cluster") or {})
-    for key, (attr, _) in OPTIONS.items():
+    for key, (attr, _) in CLUSTER_OPTIONS.items():
         value = getattr(args, attr, None) if attr else None
         if value is not None:
             opts[key] = value
     if isinstance(opts.get("setup"), str):
         opts["setup"] = [opts["setup"]]
-    for key, (attr, kind) in OPTIONS.items():
+    for key, (attr, kind) in CLUSTER_OPTIONS.items():
         value = opts.get(key)
         where = f"--{attr.replace('_', '-')} / " if attr else ""
         if value is None:
@@ -145,7 +139,7 @@ def run_cell(ref: str, key: str, time_limit_hours: float, budget_minutes: float 
     cell = find_cell(profile, key)
     # checkpoints live on the cluster's shared filesystem: a cell longer than one task resumes in
     # the next one, so it must not stop early for being unable to finish within this task
-    cell.train["stop_if_unfinishable"] = False
+    cell = cell.with_config(stop_if_unfinishable=False)
     status, seconds, log = execute_cell(profile, cell, deadline=deadline, threads=cell_threads(1))
     print(f"{key}: {status} after {seconds:.1f} s; papermill log: {log}", flush=True)
     if status == "failed":

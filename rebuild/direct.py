@@ -11,7 +11,7 @@ import sys
 
 import yaml
 
-from seqrec import data, training
+from seqrec import data, evaluation, training
 from seqrec.errors import SeqrecError
 
 
@@ -35,9 +35,9 @@ def main(argv=None) -> int:
     except SeqrecError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    first = rec["config"]["eval_protocols"][0]
-    print(f"done {rec['config']['dataset']}/{rec['config']['model']}: last-epoch test {first} "
-          f"NDCG@10 = {rec['last']['test'][first]['NDCG@10']:.4f}")
+    protocol = evaluation.SELECTION_PROTOCOL
+    print(f"done {rec['config']['dataset']}/{rec['config']['model']}: last-epoch test {protocol} "
+          f"NDCG@10 = {rec['last']['test'][protocol]['NDCG@10']:.4f}")
     return 0
 
 

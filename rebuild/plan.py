@@ -16,9 +16,11 @@ from dataclasses import dataclass
 
 from seqrec import benchfiles
 from seqrec.results import STATUS_NAME, cpu_name, read_record
-from seqrec.training import TrainConfig, cpu_has_native_bf16
+import torch
 
-from .cells import state, train_config
+from seqrec.training import cpu_has_native_bf16
+
+from .cells import state
 from .local import cell_threads
 from .profiles import ROOT, Cell, Profile
 
@@ -39,9 +41,7 @@ class Projection:
 
 
 def _precision(cell: Cell) -> str:
-    amp = TrainConfig.from_dict(train_config(cell)).amp
-    bf16 = amp in (True, "on") or (amp == "auto" and cpu_has_native_bf16())
-    return "bf16 autocast" if bf16 else "fp32"
+    return "bf16 autocast" if cell.config.use_amp(torch.device("cpu")) else "fp32"
 
 
 def _start_epoch(profile: Profile, cell: Cell) -> int:
@@ -53,7 +53,7 @@ def bench_command(cell: Cell, precision: str) -> str:
     """The benchmark that would time `cell` on this machine."""
     amp = "on" if precision.startswith("bf16") else "off"
     return (f"python -m rebuild bench --loop-only --no-authors --models {cell.model} "
-            f"--loop-dataset {cell.dataset} --loop-lookback {cell.train['lookback']} "
+            f"--loop-dataset {cell.dataset} --loop-lookback {cell.config.lookback} "
             f"--loop-amp {amp} --out results/bench-<this cpu>-{cell.dataset}.json")
 
 
@@ -62,9 +62,9 @@ def project(profile: Profile, cell: Cell, jobs: int = 1, bench_glob: str | None 
     precision = _precision(cell)
     start = _start_epoch(profile, cell)
     paths = benchfiles.files_for_this_cpu(sorted(glob.glob(bench_glob or BENCH_GLOB)))
-    t = cell.train
-    hours = benchfiles.projected_cell_hours(paths, cell.dataset, t["lookback"], t["epochs"],
-                                            t["eval_every"], [cell.model], start_epoch=start)
+    c = cell.config
+    hours = benchfiles.projected_cell_hours(paths, cell.dataset, c.lookback, c.epochs,
+                                            c.eval_every, [cell.model], start_epoch=start)
     if len(hours):
         hours = hours[hours["training"] == precision]
     if not len(hours):

@@ -1,16 +1,25 @@
 """Parameter profiles: YAML files naming the grid (models x datasets x seeds) and every parameter.
 
-A profile is validated strictly: an unknown key anywhere is an error that lists the valid keys.
-`${VAR}` in strings is replaced from the environment (e.g. `${SEQREC_DATA_DIR}`); an unset
-variable is an error naming it. `extends: NAME` starts from another profile: its sections are
-kept unless this file names them (`train`, `per_model`, `per_dataset`, `book` and `cluster` are
-merged key by key; `datasets`, `models`, `seeds`, `variants` are replaced whole).
+A profile is validated strictly when it is loaded, and only there: an unknown key anywhere is an
+error that lists the valid keys, and every cell's config is made (`TrainConfig.from_dict`, which
+validates each value) before anything runs. `${VAR}` in strings is replaced from the environment
+(e.g. `${SEQREC_DATA_DIR}`); an unset variable is an error naming it. `extends: NAME` starts from
+another profile: its sections are kept unless this file names them (`train`, `per_model`,
+`per_dataset`, `book` and `cluster` are merged key by key; `datasets`, `models`, `seeds`,
+`variants` are replaced whole). `models: all` (at the top or in a variant) means the paper's five
+models (`registry.MODELS`).
+
+A cell's config is merged from the sections in this order, each overriding the ones before it
+(`Profile.cells`): TrainConfig defaults < `train` < `per_dataset[dataset]` < `per_model[model]` <
+`variants[name].train` < what the grid sets (model, dataset, seed, and the labels `profile` and
+`variant`; `epochs: 0` for a baseline, which is not trained).
 """
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -18,22 +27,30 @@ import yaml
 from seqrec import registry
 from seqrec.errors import ConfigError
 from seqrec.results import run_dir, run_key
-from seqrec.training import TrainConfig
+from seqrec.training import LABEL_FIELDS, TrainConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFILE_DIR = Path(__file__).resolve().parent / "profiles"
-TOP_KEYS = {"extends", "description", "output", "datasets", "models", "seeds", "train", "per_model",
-            "per_dataset", "variants", "book", "cluster"}
-DATASET_KEYS = {"file", "columns", "filter", "options"}
+ALL_MODELS = "all"                       # `models: all` = registry.MODELS, the paper's five
+# TrainConfig fields the grid sets per cell; a train section names any other field
+GRID_FIELDS = ("model", "dataset", "seed") + LABEL_FIELDS
+TRAIN_KEYS = {f.name for f in fields(TrainConfig)} - set(GRID_FIELDS)
+MERGED_SECTIONS = ("train", "per_model", "per_dataset", "book", "cluster")   # for `extends`
+TOP_KEYS = {"extends", "description", "output", "datasets", "models", "seeds", "variants",
+            *MERGED_SECTIONS}
+DATASET_KEYS = {"file", "columns", "filter", "options"}      # a cell's data spec (`Cell.data`)
 VARIANT_KEYS = {"models", "datasets", "seeds", "train"}
 BOOK_KEYS = {"dataset", "timeout_seconds"}
-CLUSTER_KEYS = {"partition", "gpus_per_run", "cpus_per_run", "mem_gb", "time_limit_hours",
-                "array_parallelism", "account", "qos", "constraint", "setup"}
-TRAIN_KEYS = {f for f in TrainConfig.__dataclass_fields__} - {"model", "dataset", "variant"}
-MERGED_SECTIONS = ("train", "per_model", "per_dataset", "book", "cluster")   # for `extends`
+# the `cluster:` section (rebuild/cluster.py): key -> (the `run` option that overrides it, type)
+CLUSTER_OPTIONS = {"partition": ("partition", str), "account": ("account", str),
+                   "qos": ("qos", str), "constraint": ("constraint", str),
+                   "gpus_per_run": ("gpus_per_run", int), "cpus_per_run": (None, int),
+                   "mem_gb": (None, float), "time_limit_hours": ("time_limit", float),
+                   "array_parallelism": ("array_parallelism", int), "setup": (None, list)}
 
 
 def _check_keys(where: str, got: dict, valid: set):
+    """`got` is a mapping with keys among `valid`; else a ConfigError that lists them."""
     if not isinstance(got, dict):
         raise ConfigError(f"{where} must be a mapping, got {type(got).__name__}")
     bad = sorted(set(got) - valid)
@@ -43,6 +60,7 @@ def _check_keys(where: str, got: dict, valid: set):
 
 
 def _expand_env(value):
+    """`value` (a YAML tree) with every `${VAR}` in its strings replaced from the environment."""
     if isinstance(value, str):
         def sub(m):
             name = m.group(1)
@@ -60,14 +78,20 @@ def _expand_env(value):
 
 @dataclass(frozen=True)
 class Cell:
-    """One run of the grid: one chapter, one parameter set, one run record."""
+    """One run of the grid: its config (the one object that goes to `training.run` and into the
+    record, validated when the profile was loaded) and where its data comes from (the profile's
+    `datasets` entry). Model, dataset, seed and variant are read from the config."""
 
-    model: str
-    dataset: str
-    seed: int
-    variant: str = ""
-    train: dict = field(default_factory=dict, hash=False, compare=False)
-    data: dict = field(default_factory=dict, hash=False, compare=False)
+    config: TrainConfig
+    data: dict = field(default_factory=dict)
+
+    model = property(lambda self: self.config.model)
+    dataset = property(lambda self: self.config.dataset)
+    seed = property(lambda self: self.config.seed)
+    variant = property(lambda self: self.config.variant)
+
+    def __hash__(self) -> int:
+        return hash(self.key)
 
     @property
     def key(self) -> str:
@@ -77,12 +101,15 @@ class Cell:
     def chapter(self) -> str:
         return registry.CHAPTERS[self.model]
 
+    def with_config(self, **changes) -> "Cell":
+        """The same cell with some config fields changed (execution switches: `--device`)."""
+        return replace(self, config=replace(self.config, **changes))
+
 
 @dataclass
 class Profile:
     name: str
-    raw: dict
-    path: Path | None = None
+    raw: dict                 # the YAML, `extends` resolved, `${VAR}` and `models: all` expanded
 
     @property
     def output(self) -> Path:
@@ -95,26 +122,39 @@ class Profile:
     def run_dir(self, cell: Cell) -> Path:
         return run_dir(self.output, cell.dataset, cell.model, cell.seed, cell.variant)
 
-    def cells(self) -> list[Cell]:
+    def groups(self) -> list[tuple[str, list, list, list, dict]]:
+        """(variant, models, datasets, seeds, variant train section): the main grid ("") and
+        each variant's, a variant's unnamed axes taken from the main grid."""
         r = self.raw
-        out = []
-        groups = [("", r["models"], list(r["datasets"]), r["seeds"], {})]
-        for vname, v in (r.get("variants") or {}).items():
-            groups.append((vname, v.get("models", r["models"]), v.get("datasets", list(r["datasets"])),
-                           v.get("seeds", r["seeds"]), v.get("train", {})))
-        for variant, models, datasets, seeds, vtrain in groups:
-            for dataset in datasets:
-                for model in models:
-                    for seed in seeds:
-                        train = {**r.get("train", {}), **(r.get("per_dataset") or {}).get(dataset, {}),
-                                 **(r.get("per_model") or {}).get(model, {}), **vtrain,
-                                 "seed": seed, "profile": self.name}
-                        if variant:
-                            train["variant"] = variant
-                        if model in registry.BASELINES:     # not trained
-                            train["epochs"] = 0
-                        out.append(Cell(model, dataset, seed, variant, train, r["datasets"][dataset] or {}))
+        out = [("", r["models"], list(r["datasets"]), r["seeds"], {})]
+        for name, v in (r.get("variants") or {}).items():
+            out.append((name, v.get("models", r["models"]), v.get("datasets", list(r["datasets"])),
+                        v.get("seeds", r["seeds"]), v.get("train", {})))
         return out
+
+    def cell_config(self, model: str, dataset: str, seed: int, variant: str = "",
+                    variant_train: dict | None = None) -> TrainConfig:
+        """One cell's config, merged in the order of the module docstring (later wins)."""
+        r = self.raw
+        merged = {**r.get("train", {}), **(r.get("per_dataset") or {}).get(dataset, {}),
+                  **(r.get("per_model") or {}).get(model, {}), **(variant_train or {}),
+                  "model": model, "dataset": dataset, "seed": seed, "profile": self.name,
+                  "variant": variant}
+        if model in registry.BASELINES:                 # not trained
+            merged["epochs"] = 0
+        return TrainConfig.from_dict(merged)
+
+    def cells(self) -> list[Cell]:
+        """Every cell of the grid: per group, dataset by dataset, model by model, seed by seed
+        (made once per profile object: `_grid`)."""
+        return list(self._grid)
+
+    @cached_property
+    def _grid(self) -> tuple[Cell, ...]:
+        return tuple(Cell(self.cell_config(model, dataset, seed, variant, vtrain),
+                     self.raw["datasets"][dataset] or {})
+                for variant, models, datasets, seeds, vtrain in self.groups()
+                for dataset in datasets for model in models for seed in seeds)
 
     def select(self, only: str | None) -> list[Cell]:
         """Cells matching `--only model=a|b,dataset=c` (comma = and, | = or)."""
@@ -135,6 +175,7 @@ class Profile:
 
 
 def available() -> list[str]:
+    """The shipped profiles' names."""
     return sorted(p.stem for p in PROFILE_DIR.glob("*.yaml"))
 
 
@@ -162,7 +203,8 @@ def _read_raw(path: Path, chain: tuple = ()) -> dict:
 
 
 def load(name_or_path: str) -> Profile:
-    """Load and validate a profile by name (rebuild/profiles/NAME.yaml) or path."""
+    """Load and validate a profile by name (rebuild/profiles/NAME.yaml) or path: the sections'
+    keys, the model and dataset names, and every cell's config (made here, once)."""
     path = Path(name_or_path)
     if not path.suffix:
         path = PROFILE_DIR / f"{name_or_path}.yaml"
@@ -174,29 +216,44 @@ def load(name_or_path: str) -> Profile:
         if required not in raw:
             raise ConfigError(f"profile {path.name} needs a {required!r} entry")
     raw = _expand_env(raw)
-    from seqrec import data
-    valid_models = list(registry.CLASSES)
-    for m in raw["models"]:
-        if m not in valid_models:
-            raise ConfigError(f"unknown model {m!r} in profile {path.name}; valid models: "
-                              f"{', '.join(valid_models)}")
-    for d, spec in raw["datasets"].items():
-        if d not in data.DATASETS:
-            raise ConfigError(f"unknown dataset {d!r} in profile {path.name}; valid datasets: "
-                              f"{', '.join(data.DATASETS)}")
-        _check_keys(f"datasets.{d}", spec or {}, DATASET_KEYS)
-        if spec and spec.get("file"):        # relative to where `rebuild` is called, not the chapter
-            spec["file"] = str(Path(spec["file"]).expanduser().resolve())
+    for k, v in (raw.get("variants") or {}).items():
+        _check_keys(f"variants.{k}", v, VARIANT_KEYS)
+        _check_keys(f"variants.{k}.train", v.get("train", {}), TRAIN_KEYS)
+    for where, section in [("models", raw)] + [(f"variants.{k}.models", v)
+                                                for k, v in (raw.get("variants") or {}).items()]:
+        if "models" in section:
+            section["models"] = _models(section["models"], f"{where} of profile {path.name}")
+    _check_datasets(raw["datasets"], path.name)
     _check_keys("train", raw.get("train", {}), TRAIN_KEYS)
     for section in ("per_model", "per_dataset"):
         for k, v in (raw.get(section) or {}).items():
             _check_keys(f"{section}.{k}", v, TRAIN_KEYS)
-    for k, v in (raw.get("variants") or {}).items():
-        _check_keys(f"variants.{k}", v, VARIANT_KEYS)
-        _check_keys(f"variants.{k}.train", v.get("train", {}), TRAIN_KEYS)
     _check_keys("book", raw.get("book", {}), BOOK_KEYS)
-    _check_keys("cluster", raw.get("cluster", {}), CLUSTER_KEYS)
-    profile = Profile(path.stem, raw, path.resolve())
-    for cell in profile.cells():                     # every resolved parameter set must be valid
-        TrainConfig.from_dict({**cell.train, "model": cell.model, "dataset": cell.dataset})
+    _check_keys("cluster", raw.get("cluster", {}), set(CLUSTER_OPTIONS))
+    profile = Profile(path.stem, raw)
+    profile.cells()                                  # every cell's config made and validated
     return profile
+
+
+def _models(names, where: str) -> list[str]:
+    """A `models` entry as a list of valid names (`all`: the paper's five)."""
+    if names == ALL_MODELS:
+        return list(registry.MODELS)
+    for m in names:
+        if m not in registry.CLASSES:
+            raise ConfigError(f"unknown model {m!r} in {where}; valid models: "
+                              f"{ALL_MODELS}, or a list of {', '.join(registry.CLASSES)}")
+    return list(names)
+
+
+def _check_datasets(datasets: dict, profile_file: str) -> None:
+    """Valid dataset names and data specs; a relative `file` is made absolute (it is relative
+    to where `rebuild` is called, not to the chapter)."""
+    from seqrec import data
+    for d, spec in datasets.items():
+        if d not in data.DATASETS:
+            raise ConfigError(f"unknown dataset {d!r} in profile {profile_file}; valid datasets: "
+                              f"{', '.join(data.DATASETS)}")
+        _check_keys(f"datasets.{d}", spec or {}, DATASET_KEYS)
+        if spec and spec.get("file"):
+            spec["file"] = str(Path(spec["file"]).expanduser().resolve())

@@ -24,7 +24,7 @@ import yaml
 
 from rebuild import cluster, profiles
 from rebuild.__main__ import main
-from rebuild.cells import cell_hash, read_meta, state, write_meta
+from rebuild.cells import read_meta, state, write_meta
 from seqrec.errors import ConfigError
 from seqrec.results import RECORD_NAME, write_json_atomic
 
@@ -245,7 +245,7 @@ def test_slurm_states_from_sacct_and_resubmission(fake_slurm, tmp_path, capsys):
     run_dir = profile.run_dir(cells[POP])                       # task 3 wrote its record
     run_dir.mkdir(parents=True)
     write_json_atomic(run_dir / RECORD_NAME, {"status": "complete",
-                                              "config_hash": cell_hash(cells[POP])})
+                                              "config_hash": cells[POP].config.identity()})
     write_meta(profile, cells[POP], status="done", log=str(run_dir / "papermill.log"))
     caser_plus = "synthetic/caser+/seed42"
     write_meta(profile, cells[caser_plus], status="running", log="papermill.log")  # killed mid-run

@@ -2,7 +2,6 @@
 setting pooled, convergence by the book's rule, the paper's value under the paper's protocol
 only, missing runs said with their reason, figures within the book's column."""
 import matplotlib
-import numpy as np
 import pandas as pd
 
 from seqrec import longrun, registry

@@ -66,9 +66,8 @@ def test_a_paused_cell_is_projected_from_its_checkpoint_epoch(tmp_path):
     fresh = project(profile, cell, bench_glob=str(tmp_path / "bench*"))
     run_dir = profile.run_dir(cell)
     run_dir.mkdir(parents=True)
-    from rebuild.cells import cell_hash
     (run_dir / STATUS_NAME).write_text(json.dumps({"status": "paused", "epoch": 60,
-                                                   "config_hash": cell_hash(cell)}))
+                                                   "config_hash": cell.config.identity()}))
     assert state(profile, cell) == "paused"
     resumed = project(profile, cell, bench_glob=str(tmp_path / "bench*"))
     assert resumed.start_epoch == 60

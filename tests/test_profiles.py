@@ -20,7 +20,7 @@ def test_paper_copies_is_the_paper_grid_on_the_copies(monkeypatch):
     assert copies.output.name == "paper-copies" and copies.output != paper.output
     assert set(copies.raw["datasets"]) == {"ml-1m", "fs-nyc"}      # no Tokyo copy
     assert copies.raw["datasets"]["ml-1m"]["file"] == "/copies/ml-1m/ml-1m_sequences.tsv"
-    assert {c.train["profile"] for c in copies.cells()} == {"paper-copies"}
+    assert {c.config.profile for c in copies.cells()} == {"paper-copies"}
 
 
 def test_extends_merges_sections_key_by_key(tmp_path):
@@ -57,3 +57,42 @@ def test_the_published_chapters_show_paths_relative_to_the_book(monkeypatch, tmp
     shown = book.display_parameters(profile, "book/sasrec")
     assert shown["run_dir"] == "../runs/ci/fs-nyc/sasrec/seed42"
     assert not shown["data_file"].startswith("/")
+
+
+def test_models_all_is_the_papers_five(tmp_path):
+    from seqrec import registry
+    path = tmp_path / "all.yaml"
+    path.write_text("extends: smoke\nmodels: all\nvariants: {v: {models: all, seeds: [1]}}\n")
+    profile = profiles.load(str(path))
+    assert profile.raw["models"] == list(registry.MODELS)
+    assert {c.model for c in profile.cells() if c.variant == "v"} == set(registry.MODELS)
+
+
+def test_a_cells_config_is_merged_in_the_documented_order(tmp_path):
+    path = tmp_path / "order.yaml"
+    path.write_text("extends: smoke\nmodels: [sasrec, pop]\n"
+                    "train: {lookback: 4, epochs: 3, batch_size: 16, lr: 0.01}\n"
+                    "per_dataset: {synthetic: {lookback: 5, epochs: 4, batch_size: 32}}\n"
+                    "per_model: {sasrec: {lookback: 6, epochs: 5}}\n"
+                    "variants: {v: {train: {lookback: 7}}}\n")
+    cells = {c.key: c.config for c in profiles.load(str(path)).cells()}
+    main, variant = cells["synthetic/sasrec/seed42"], cells["synthetic/sasrec~v/seed42"]
+    assert (main.lr, main.batch_size, main.epochs, main.lookback) == (0.01, 32, 5, 6)
+    assert (variant.lookback, variant.variant, variant.profile) == (7, "v", "order")
+    assert cells["synthetic/pop/seed42"].epochs == 0                 # a baseline is not trained
+
+
+def test_a_train_section_cannot_set_what_the_grid_sets(tmp_path):
+    path = tmp_path / "seed.yaml"
+    path.write_text("extends: smoke\ntrain: {seed: 3}\n")
+    with pytest.raises(ConfigError, match="unknown key.*'seed' in train"):
+        profiles.load(str(path))
+
+
+def test_a_cell_is_changed_by_a_copy_never_in_place():
+    profile = profiles.load("smoke")
+    cell = profile.cells()[0]
+    on_gpu = cell.with_config(device="cuda")
+    assert on_gpu.config.device == "cuda" and cell.config.device == "cpu"
+    assert on_gpu.config.identity() == cell.config.identity()        # execution-only
+    assert profile.cells()[0].config.device == "cpu"

@@ -8,7 +8,7 @@ import yaml
 
 from rebuild import profiles
 from rebuild.__main__ import main
-from rebuild.cells import cell_hash, state, status_message
+from rebuild.cells import state, status_message
 from seqrec.results import RECORD_NAME, read_record
 
 
@@ -27,7 +27,7 @@ def test_direct_cells_run_on_the_parameters_file_and_device_keeps_the_identity(t
         assert state(profile, cell) == "done"
         run_dir = profile.run_dir(cell)
         rec = read_record(run_dir / RECORD_NAME)
-        assert rec["resolved"]["device"] == "cpu" and rec["config_hash"] == cell_hash(cell)
+        assert rec["resolved"]["device"] == "cpu" and rec["config_hash"] == cell.config.identity()
         params = yaml.safe_load((run_dir / "parameters.yaml").read_text())
         assert params["config"]["device"] == "cpu" and params["run_dir"] == str(run_dir)
     assert "2 done" in capsys.readouterr().out

@@ -45,10 +45,9 @@ def test_an_epoch_draws_its_negatives_once_and_never_from_the_history(monkeypatc
         drawn.append((users, out))
         return out
     monkeypatch.setattr(T, "sample_negatives", spy)
-    cfg = T.TrainConfig(model="caser+", lookback=5, batch_size=4, device="cpu")
+    cfg = T.TrainConfig(model="caser+", lookback=5, batch_size=4, device="cpu", amp="off")
     model = models.create("caser+", data.num_users, data.num_items, 5, emb_size=4)
-    optimizer = T.make_optimizer(model, cfg, torch.device("cpu"))
-    step = T.make_step(model, optimizer, cfg, torch.device("cpu"), autocast=False)
+    step, _ = T.make_step(model, cfg, torch.device("cpu"))
     T.train_epoch(model, step, data, cfg, torch.Generator().manual_seed(0))
     assert calls == [20]                                        # one draw for all 5 batches
     users, negatives = drawn[0]
@@ -90,8 +89,7 @@ def test_cuda_graphs_on_a_cpu_say_what_to_change():
     cfg = T.TrainConfig(device="cpu", cuda_graphs=True)
     model = models.create("sasrec", 3, 10, 4, emb_size=4)
     with pytest.raises(ConfigError, match="needs a CUDA device; set cuda_graphs: false"):
-        T.make_step(model, T.make_optimizer(model, cfg, torch.device("cpu")), cfg,
-                    torch.device("cpu"), autocast=False)
+        T.make_step(model, cfg, torch.device("cpu"))
 
 
 def test_execution_switches_do_not_change_the_config_hash(tmp_path):
@@ -115,9 +113,8 @@ def _cuda_setup(name, graphs, seed=0):
     negatives = torch.randint(1, N + 1, (U, T_), generator=g)
     torch.manual_seed(seed)
     model = models.create(name, U, N, L, emb_size=8, dropout=0.0).cuda().train()
-    cfg = T.TrainConfig(device="cuda", cuda_graphs=graphs, lr=1e-2)
-    optimizer = T.make_optimizer(model, cfg, torch.device("cuda"))
-    step = T.make_step(model, optimizer, cfg, torch.device("cuda"), autocast=False)
+    cfg = T.TrainConfig(device="cuda", cuda_graphs=graphs, lr=1e-2, amp="off")
+    step, _ = T.make_step(model, cfg, torch.device("cuda"))
     batches = [tuple(t[s:s + B].cuda() for t in (users, inputs, targets, negatives))
                for s in range(0, U, B)]
     return model, step, batches
@@ -126,9 +123,11 @@ def _cuda_setup(name, graphs, seed=0):
 @needs_cuda
 @pytest.mark.parametrize("name", ["sasrec", "caser+", "cosrec+", "caser"])
 def test_cuda_graph_replay_trains_like_the_eager_step(name):
-    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
     eager_model, eager_step, batches = _cuda_setup(name, graphs=False)
     graph_model, graph_step, _ = _cuda_setup(name, graphs=True)
+    # fp32 arithmetic and fixed algorithms for the comparison (make_step switched on TF32/autotuning)
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cudnn.benchmark = False
     assert isinstance(graph_step, GraphedTrainStep) and isinstance(eager_step, TrainStep)
     for _ in range(3):                                          # 3 epochs of 3 batches (last partial)
         for batch in batches:

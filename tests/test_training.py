@@ -274,3 +274,12 @@ def test_only_a_projection_well_past_the_budget_stops_a_run(tiny_data, monkeypat
     else:
         assert fit(_model(tiny_data), tiny_data, config, progress=False,
                    deadline=deadline)["status"] == "complete"
+
+
+def test_every_protocol_by_default_and_the_selection_protocol_must_be_evaluated():
+    from seqrec.evaluation import PROTOCOLS
+    assert TrainConfig().eval_protocols == list(PROTOCOLS)
+    from seqrec.evaluation import SELECTION_PROTOCOL
+    assert SELECTION_PROTOCOL in PROTOCOLS
+    with pytest.raises(ConfigError, match="eval_protocols must include 'full'"):
+        TrainConfig.from_dict({"eval_protocols": ["sampled"]})

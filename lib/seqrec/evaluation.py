@@ -44,6 +44,9 @@ from .sampling import MAX_REJECTION_ROUNDS
 from .sequences import SequenceData
 
 PROTOCOLS = ("full", "sampled", "easyrec-n", "full-unseen")
+# the protocol whose validation metric picks a run's best epoch (`training.fit`), and the one a
+# record is read under where nobody names another (tables, curves); a run must evaluate it
+SELECTION_PROTOCOL = "full"
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .evaluation import SELECTION_PROTOCOL
+
 RECORD_NAME = "record.json"
 STATUS_NAME = "status.json"                                   # an unfinished run's status
 COMPLETE, PAUSED, FAILED = "complete", "paused", "failed"
@@ -165,11 +167,11 @@ def main_runs(recs: list[dict]) -> list[dict]:
 def curves(recs: list[dict], metric: str = "NDCG@10", split: str = "test",
            protocol: str | None = None) -> pd.DataFrame:
     """Long frame: model, dataset, seed, epoch, value of `metric` on `split` at each eval epoch
-    (under `protocol`, default each record's first)."""
+    (under `protocol`, by default `evaluation.SELECTION_PROTOCOL`)."""
     rows = []
     for rec in recs:
         c = rec["config"]
-        p = protocol or c["eval_protocols"][0]
+        p = protocol or SELECTION_PROTOCOL
         for h in rec["history"]:
             if split in h and p in h[split]:
                 rows.append({"model": c["model"], "dataset": c["dataset"], "seed": c["seed"],

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import metrics, stats
+from .evaluation import SELECTION_PROTOCOL
 from .paper import TABLE_METRICS, paper_row, paper_table
 from .registry import BASELINES, DATASET_LABELS, ORIGINAL_OF, STATE_OF_THE_ART, TABLE_ORDER, label
 
@@ -29,7 +30,7 @@ def per_user_values(rec: dict, when: str, protocol: str) -> dict[str, np.ndarray
 
 def compare_with_paper(rec: dict, when: str = "last", protocol: str | None = None) -> pd.DataFrame:
     """Ours vs the paper for one record: rows = the nine Table 1 metrics."""
-    protocol = protocol or rec["config"]["eval_protocols"][0]
+    protocol = protocol or SELECTION_PROTOCOL
     ours = pd.Series({m: rec[when]["test"][protocol][m] for m in TABLE_METRICS}, name="ours")
     paper = paper_row(rec["config"]["model"], rec["config"]["dataset"])
     out = pd.DataFrame({"ours": ours})

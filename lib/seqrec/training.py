@@ -6,9 +6,10 @@ the others (Caser, CosRec) on the last one only; each target gets one negative d
 the items outside the user's training sequence; the loss is binary cross-entropy with logits,
 averaged over all non-padding (positive and negative) entries; Adam at lr 1e-3. Everything stays on
 the training device. Every `eval_every` epochs the model ranks the validation and test targets under
-each protocol; the model is SELECTED on validation only, and the record keeps the test metrics both
-at the best-validation epoch and at the last epoch (the authors' shipped loop tests the last-epoch
-weights). Checkpoints every `checkpoint_every` epochs make a killed run resumable to the same result.
+each protocol; the model is SELECTED on validation only (under `SELECTION_PROTOCOL`), and the
+record keeps the test metrics both at the best-validation epoch and at the last epoch (the authors'
+shipped loop tests the last-epoch weights). Checkpoints every `checkpoint_every` epochs make a
+killed run resumable to the same result.
 
 Speed: an epoch draws all its windows and negatives at once on the device, and the step itself
 (`seqrec.steps`) never reads a value back, so the host only waits once per epoch; Adam is the
@@ -22,14 +23,14 @@ from __future__ import annotations
 import math
 import statistics
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import torch
 
 from . import metrics as M
 from .errors import ConfigError, TrainingError, SeqrecError
-from .evaluation import check_protocols, evaluate
+from .evaluation import PROTOCOLS, SELECTION_PROTOCOL, check_protocols, evaluate
 from .results import (COMPLETE, FAILED, PAUSED, RECORD_NAME, STATUS_NAME, code_version,
                       config_hash, environment, read_record, status, write_json_atomic)
 from .sampling import sample_negatives, training_windows
@@ -41,8 +42,9 @@ LOSSES = ("bce", "ce")
 # switches that change how a run executes, not what it computes: not part of the config hash.
 # (The training precision `amp` changes the numbers, so it is part of it, as written.)
 EXECUTION_ONLY = ("device", "compile", "cuda_graphs", "eval_batch_size", "stop_if_unfinishable")
-# labels that say where a run belongs, not what it computes: not part of the config hash either
-LABELS = ("profile", "variant")
+# label fields: where a run belongs (its profile, its variant), not what it computes: not part of
+# the config hash either
+LABEL_FIELDS = ("profile", "variant")
 COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
 
 
@@ -79,8 +81,8 @@ class TrainConfig:
     lr: float = 1e-3               # Adam defaults (betas 0.9, 0.999, no weight decay)
     loss: str = "bce"              # "bce" (paper: 1 negative per target) or "ce" (full softmax)
     eval_every: int = 1
-    eval_protocols: list = field(default_factory=lambda: ["sampled", "full"])
-    select_metric: str = "NDCG@10"  # on validation, first protocol
+    eval_protocols: list = field(default_factory=lambda: list(PROTOCOLS))   # every protocol
+    select_metric: str = "NDCG@10"  # on validation, under SELECTION_PROTOCOL
     seed: int = 42                 # the authors' seed
     eval_seed: int = 0             # seeds the candidate negatives (same for every model)
     checkpoint_every: int = 10
@@ -97,16 +99,18 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainConfig":
+        """The config of a dict of field names (a profile's cell, a chapter's `config`, a record's
+        `config`); an unknown name is an error that lists the valid ones."""
         names = [f.name for f in fields(cls)]
         unknown = sorted(set(d) - set(names))
         if unknown:
             raise ConfigError(f"unknown training parameter(s) {', '.join(map(repr, unknown))}; "
                               f"valid parameters: {', '.join(names)}")
-        cfg = cls(**d)
-        cfg.validate()
-        return cfg
+        return cls(**d)
 
-    def validate(self) -> None:
+    def __post_init__(self) -> None:
+        """Validate every value once, where the config is made: a TrainConfig is valid by
+        construction (also one made by `dataclasses.replace`)."""
         for name in ("lookback", "epochs", "batch_size", "eval_every", "checkpoint_every",
                      "eval_batch_size"):
             v = getattr(self, name)
@@ -121,6 +125,9 @@ class TrainConfig:
         if self.loss not in LOSSES:
             raise ConfigError(f"unknown loss {self.loss!r}; valid losses: {', '.join(LOSSES)}")
         self.eval_protocols = check_protocols(self.eval_protocols)
+        if SELECTION_PROTOCOL not in self.eval_protocols:
+            raise ConfigError(f"eval_protocols must include {SELECTION_PROTOCOL!r} (its validation "
+                              f"selects the best epoch), got {self.eval_protocols!r}")
         if self.select_metric not in M.metric_names():
             raise ConfigError(f"unknown select_metric {self.select_metric!r}; valid: "
                               f"{', '.join(M.metric_names())}")
@@ -160,7 +167,7 @@ class TrainConfig:
         switches and labels. Records carry it; the grid runner calls a cell done when it matches.
         It never depends on the machine that computes it (a login node and a GPU node agree):
         `amp` counts as written ('auto', 'on', 'off'); the record keeps what it resolved to."""
-        config = {k: v for k, v in asdict(self).items() if k not in EXECUTION_ONLY + LABELS}
+        config = {k: v for k, v in asdict(self).items() if k not in EXECUTION_ONLY + LABEL_FIELDS}
         config["amp"] = {True: "on", False: "off"}.get(self.amp, self.amp)
         return config_hash(config)
 
@@ -206,20 +213,20 @@ class _State:
         self.last_eval_seconds: float | None = None   # the latest evaluation (val + test)
 
 
-def _save_checkpoint(path: Path, model, optimizer, state: _State, generator, cfg_hash: str):
+def _save_checkpoint(path: Path, model, optimizer, state: _State, generator, identity: str):
     payload = {"model": model.state_dict(),
                "optimizer": optimizer.state_dict() if optimizer is not None else None,
                "state": state.__dict__, "generator": generator.get_state(),
-               "torch_rng": torch.get_rng_state(), "config_hash": cfg_hash,
+               "torch_rng": torch.get_rng_state(), "config_hash": identity,
                "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None}
     tmp = path.with_suffix(".tmp")
     torch.save(payload, tmp)
     tmp.replace(path)
 
 
-def _load_checkpoint(path: Path, model, optimizer, generator, cfg_hash: str) -> _State:
+def _load_checkpoint(path: Path, model, optimizer, generator, identity: str) -> _State:
     payload = torch.load(path, map_location="cpu", weights_only=False)
-    if payload["config_hash"] != cfg_hash:
+    if payload["config_hash"] != identity:
         raise ConfigError(f"checkpoint {path} belongs to a different configuration; delete it or "
                           "run with resume=False to start over")
     model.load_state_dict(payload["model"])
@@ -259,16 +266,23 @@ def make_optimizer(model, cfg: TrainConfig, device: torch.device):
         return torch.optim.Adam(params, lr=cfg.lr, **options)
 
 
-def make_step(model, optimizer, cfg: TrainConfig, device: torch.device, autocast: bool):
-    """The training step the loop calls per batch: eager, over a compiled forward, or a CUDA graph."""
+def make_step(model, cfg: TrainConfig, device: torch.device):
+    """The training step as `fit` runs it, assembled in this one place (the benchmark times the
+    same): TF32/cuDNN switches (`use_fast_kernels`), Adam (`make_optimizer`), the forward eager or
+    `torch.compile`d, bf16 autocast as `cfg.use_amp` says, the whole step a CUDA graph with
+    `cuda_graphs`. Returns (step, optimizer); the optimizer is the checkpoint's to save."""
     if cfg.cuda_graphs and device.type != "cuda":
         raise ConfigError("cuda_graphs=True needs a CUDA device; set cuda_graphs: false on "
                           f"{device.type}")
+    use_fast_kernels(device)
+    optimizer = make_optimizer(model, cfg, device)
+    if optimizer is None:
+        raise ConfigError(f"{cfg.model} has no trainable parameters: run it with epochs=0")
     forward = model
     if cfg.compile:
         forward = torch.compile(model, mode=None if cfg.compile is True else cfg.compile)
-    step = TrainStep(model, forward, optimizer, cfg.loss, autocast)
-    return GraphedTrainStep(step) if cfg.cuda_graphs else step
+    step = TrainStep(model, forward, optimizer, cfg.loss, cfg.use_amp(device))
+    return (GraphedTrainStep(step) if cfg.cuda_graphs else step), optimizer
 
 
 def train_epoch(model, step, data: SequenceData, cfg: TrainConfig, generator) -> float:
@@ -307,6 +321,25 @@ def _summaries(ranks: dict) -> dict:
     return {p: {k: round(v, 6) for k, v in M.from_ranks(r).items()} for p, r in ranks.items()}
 
 
+@dataclass
+class _Run:
+    """What `fit` prepares once: the config, the device and the objects living on it, and where
+    the run's files go."""
+
+    cfg: TrainConfig
+    device: torch.device
+    model: torch.nn.Module
+    data: SequenceData
+    step: object                      # `make_step`'s step; None for an evaluate-only run
+    optimizer: object                 # None for an evaluate-only run
+    generator: torch.Generator        # every random draw of training (windows, negatives)
+    identity: str                     # `TrainConfig.identity` of the config as asked
+    asked: dict                       # the config as asked (the record's `config`)
+    resolved: dict                    # what this machine made of it (the record's `resolved`)
+    run_dir: Path | None
+    checkpoint: Path | None
+
+
 def fit(model, data: SequenceData, config: TrainConfig | dict, run_dir=None, resume: bool = False,
         progress: bool = True, deadline: float | None = None, identity: str | None = None,
         asked: dict | None = None) -> dict:
@@ -322,40 +355,63 @@ def fit(model, data: SequenceData, config: TrainConfig | dict, run_dir=None, res
     asked when it had to adapt it, e.g. the repeat floor's window).
     """
     cfg = config if isinstance(config, TrainConfig) else TrainConfig.from_dict(config)
-    cfg.validate()
+    run = _prepare(model, data, cfg, run_dir, identity, asked)
+    done = _finished_record(run) if resume else None
+    if done is not None:
+        return done                                         # finished before: nothing to redo
+    state = _start_state(run, resume)
+    last_ranks = _epochs(run, state, progress, deadline)
+    return _finish(run, state, last_ranks)
+
+
+def _prepare(model, data: SequenceData, cfg: TrainConfig, run_dir, identity: str | None,
+             asked: dict | None) -> _Run:
+    """Device, data and model on it, seeds, the training step (`make_step`), the run folder."""
     device = cfg.resolved_device()
     if int(data.prefix_length("train").min()) < 1:
         raise TrainingError("every user needs at least 3 items (train, val and test); apply the "
                             "paper's filter (seqrec.data.load(..., filter='paper'))")
     data = data.to(device)
     model = model.to(device)
-    autocast = cfg.use_amp(device)
-    use_fast_kernels(device)
+    use_fast_kernels(device)                  # evaluation too, for an evaluate-only run
     asked = asked or asdict(cfg)              # the config as asked (`run` adapts it for Repeat)
     resolved = {**cfg.resolution(device, model),
                 **{k: v for k, v in asdict(cfg).items() if asked.get(k) != v}}
-    cfg_hash = identity or cfg.identity()
     torch.manual_seed(cfg.seed)
     generator = torch.Generator(device=device)
     generator.manual_seed(cfg.seed)
-    optimizer = make_optimizer(model, cfg, device)
-    if optimizer is None and cfg.epochs > 0:
-        raise ConfigError(f"{cfg.model} has no trainable parameters: run it with epochs=0")
-    step = make_step(model, optimizer, cfg, device, autocast) if cfg.epochs > 0 else None
-
+    step, optimizer = make_step(model, cfg, device) if cfg.epochs > 0 else (None, None)
     run_dir = Path(run_dir) if run_dir is not None else None
-    ckpt = run_dir / CHECKPOINT_NAME if run_dir else None
     if run_dir:
         run_dir.mkdir(parents=True, exist_ok=True)
-    if resume and run_dir and (run_dir / RECORD_NAME).exists():
-        done = read_record(run_dir / RECORD_NAME)
-        if done.get("config_hash") == cfg_hash and status(done) == COMPLETE:
-            return done                                     # finished before: nothing to redo
-    if resume and ckpt is not None and ckpt.exists():
-        state = _load_checkpoint(ckpt, model, optimizer, generator, cfg_hash)
-    else:
-        state = _State()
+    return _Run(cfg, device, model, data, step, optimizer, generator, identity or cfg.identity(),
+                asked, resolved, run_dir, run_dir / CHECKPOINT_NAME if run_dir else None)
 
+
+def _finished_record(run: _Run) -> dict | None:
+    """The run folder's complete record of this config, if there is one."""
+    path = run.run_dir / RECORD_NAME if run.run_dir else None
+    if path is None or not path.exists():
+        return None
+    done = read_record(path)
+    return done if done.get("config_hash") == run.identity and status(done) == COMPLETE else None
+
+
+def _start_state(run: _Run, resume: bool) -> _State:
+    """Where training starts: the checkpoint's state (its weights, optimizer and random streams
+    loaded), or epoch 0."""
+    if resume and run.checkpoint is not None and run.checkpoint.exists():
+        return _load_checkpoint(run.checkpoint, run.model, run.optimizer, run.generator,
+                                run.identity)
+    return _State()
+
+
+def _epochs(run: _Run, state: _State, progress: bool, deadline: float | None):
+    """Evaluate at epoch 0 (a fresh run), then train, evaluate every `eval_every` epochs and
+    checkpoint every `checkpoint_every` until `epochs`; stop at a checkpoint (BudgetExhausted)
+    when `_reason_to_stop` says so. Returns the test ranks of the last evaluation (None when a
+    resumed run had nothing left to train)."""
+    cfg, ckpt = run.cfg, run.checkpoint
     bar = None
     if progress:
         from tqdm import tqdm               # plain text bar: also readable in executed notebooks
@@ -365,22 +421,22 @@ def fit(model, data: SequenceData, config: TrainConfig | dict, run_dir=None, res
     check_pace = cfg.stop_if_unfinishable      # once, as soon as this process knows its pace
     try:
         if state.epoch == 0 and not state.history:
-            last_ranks = _eval_and_select(model, data, cfg, state, epoch=0, loss=None,
+            last_ranks = _eval_and_select(run.model, run.data, cfg, state, epoch=0, loss=None,
                                           seconds=0.0)
         while state.epoch < cfg.epochs:
             epoch = state.epoch + 1
             t0 = time.perf_counter()
-            loss = train_epoch(model, step, data, cfg, generator)
+            loss = train_epoch(run.model, run.step, run.data, cfg, run.generator)
             seconds = time.perf_counter() - t0
             if not math.isfinite(loss):
                 where = f"; the last good checkpoint is {ckpt}" if ckpt and ckpt.exists() else ""
                 message = (f"{cfg.model} on {cfg.dataset}: loss is {loss} at epoch {epoch}{where}. "
                            "Lower the learning rate or switch AMP off (amp='off').")
-                _write_status(run_dir, FAILED, asked, resolved, cfg_hash, state, message)
+                _write_status(run, FAILED, state, message)
                 raise TrainingError(message)
             state.train_seconds += seconds
             if epoch % cfg.eval_every == 0 or epoch == cfg.epochs:
-                last_ranks = _eval_and_select(model, data, cfg, state, epoch, loss, seconds)
+                last_ranks = _eval_and_select(run.model, run.data, cfg, state, epoch, loss, seconds)
             else:
                 state.history.append({"epoch": epoch, "loss": round(loss, 6),
                                       "seconds": round(seconds, 4)})
@@ -389,27 +445,32 @@ def fit(model, data: SequenceData, config: TrainConfig | dict, run_dir=None, res
                 bar.update(1)
                 bar.set_postfix(loss=f"{loss:.4f}", best=f"{state.best['score']:.4f}")
             if ckpt and (epoch % cfg.checkpoint_every == 0 or epoch == cfg.epochs):
-                _save_checkpoint(ckpt, model, optimizer, state, generator, cfg_hash)
-            reason = _reason_to_stop(cfg, state, deadline, autocast, device, check_pace)
+                _save_checkpoint(ckpt, run.model, run.optimizer, state, run.generator, run.identity)
+            reason = _reason_to_stop(cfg, state, deadline, run.device, check_pace)
             check_pace = check_pace and _recent_epoch_seconds(state.history) is None
             if reason:
                 if ckpt:
-                    _save_checkpoint(ckpt, model, optimizer, state, generator, cfg_hash)
+                    _save_checkpoint(ckpt, run.model, run.optimizer, state, run.generator,
+                                     run.identity)
                 message = (f"{cfg.model} on {cfg.dataset}: {reason}; stopped after epoch "
                            f"{epoch}/{cfg.epochs}, resume=True continues from {ckpt}")
-                _write_status(run_dir, PAUSED, asked, resolved, cfg_hash, state, message)
+                _write_status(run, PAUSED, state, message)
                 raise BudgetExhausted(message)
     finally:
         if bar is not None:
             bar.close()
-    if last_ranks is None:     # resumed after the final epoch's evaluation: evaluate again
-        last_ranks = _evaluate_both(model, data, cfg)["test"]
+    return last_ranks
 
-    record = _make_record(model, data, asked, resolved, cfg_hash, state, last_ranks)
-    if run_dir:
-        write_json_atomic(run_dir / RECORD_NAME, record)
-        ckpt.unlink(missing_ok=True)              # the record is the product; checkpoints are large
-        (run_dir / STATUS_NAME).unlink(missing_ok=True)
+
+def _finish(run: _Run, state: _State, last_ranks) -> dict:
+    """The run record, written to the run folder in place of its checkpoint and status file."""
+    if last_ranks is None:     # resumed after the final epoch's evaluation: evaluate again
+        last_ranks = _evaluate_both(run.model, run.data, run.cfg)["test"]
+    record = _make_record(run, state, last_ranks)
+    if run.run_dir:
+        write_json_atomic(run.run_dir / RECORD_NAME, record)
+        run.checkpoint.unlink(missing_ok=True)    # the record is the product; checkpoints are large
+        (run.run_dir / STATUS_NAME).unlink(missing_ok=True)
     return record
 
 
@@ -439,7 +500,7 @@ def _recent_epoch_seconds(history: list[dict]) -> float | None:
     return statistics.median(trained) if len(trained) >= 3 else None
 
 
-def _reason_to_stop(cfg: TrainConfig, state: _State, deadline: float | None, autocast: bool,
+def _reason_to_stop(cfg: TrainConfig, state: _State, deadline: float | None,
                     device: torch.device, check_pace: bool) -> str | None:
     """Why the run must stop after this epoch, or None: the deadline has passed, or (`check_pace`:
     `stop_if_unfinishable`, checked once, when the pace of the first epochs is known) the pace
@@ -457,6 +518,7 @@ def _reason_to_stop(cfg: TrainConfig, state: _State, deadline: float | None, aut
     left = projected_seconds_left(cfg, state.history, state.epoch, state.last_eval_seconds)
     if left is None or left <= UNFINISHABLE_MARGIN * (deadline - now):
         return None
+    autocast = cfg.use_amp(device)
     precision = "bf16 autocast" if autocast else "fp32"
     if device.type == "cpu" and not autocast and cfg.amp == "auto":
         precision += ": this CPU has no native bf16 units"
@@ -472,15 +534,15 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h" if seconds >= 5400 else f"{seconds / 60:.0f} min"
 
 
-def _write_status(run_dir, what: str, asked: dict, resolved: dict, cfg_hash: str,
-                  state: _State, message: str) -> None:
+def _write_status(run: _Run, what: str, state: _State, message: str) -> None:
     """The status file of an unfinished run ('paused' or 'failed'): its config, how far it got
     and why, so that the grid runner reads the outcome from the run folder, not from logs. The
     record replaces it when the run completes."""
-    if run_dir:
-        write_json_atomic(Path(run_dir) / STATUS_NAME,
-                          {"schema": RECORD_SCHEMA, "status": what, "config": asked,
-                           "resolved": resolved, "config_hash": cfg_hash, "epoch": state.epoch, "message": message, "history": state.history})
+    if run.run_dir:
+        write_json_atomic(run.run_dir / STATUS_NAME,
+                          {"schema": RECORD_SCHEMA, "status": what, "config": run.asked,
+                           "resolved": run.resolved, "config_hash": run.identity,
+                           "epoch": state.epoch, "message": message, "history": state.history})
 
 
 def _eval_and_select(model, data, cfg, state: _State, epoch, loss, seconds):
@@ -493,23 +555,23 @@ def _eval_and_select(model, data, cfg, state: _State, epoch, loss, seconds):
     val, test = _summaries(ranks["val"]), _summaries(ranks["test"])
     state.history.append({"epoch": epoch, "loss": None if loss is None else round(loss, 6),
                           "seconds": round(seconds, 4), "val": val, "test": test})
-    score = val[cfg.eval_protocols[0]][cfg.select_metric]
+    score = val[SELECTION_PROTOCOL][cfg.select_metric]
     if score > state.best["score"]:
         state.best = {"epoch": epoch, "score": score, "val": val, "test": test}
         state.best_ranks = {p: r.tolist() for p, r in ranks["test"].items()}
     return ranks["test"]
 
 
-def _make_record(model, data, asked: dict, resolved: dict, cfg_hash: str, state: _State,
-                 last_ranks) -> dict:
+def _make_record(run: _Run, state: _State, last_ranks) -> dict:
+    model, data, resolved = run.model, run.data, run.resolved
     last = next(h for h in reversed(state.history) if "test" in h)
     epoch_seconds = [h["seconds"] for h in state.history if h["epoch"] > 0]
     return {
         "schema": RECORD_SCHEMA,
         "status": COMPLETE,                       # every epoch trained and evaluated
-        "config": asked,                          # as asked: its identity is config_hash
+        "config": run.asked,                      # as asked: its identity is config_hash
         "resolved": resolved,                     # what this machine made of it (device, amp...)
-        "config_hash": cfg_hash,
+        "config_hash": run.identity,
         "data": {"name": data.name, "users": data.num_users, "items": data.num_items,
                  "interactions": data.num_interactions, **{k: v for k, v in data.info.items()
                                                            if isinstance(v, (int, float, str))}},
@@ -533,14 +595,13 @@ def run(config: TrainConfig | dict, data: SequenceData, run_dir=None, resume: bo
     """Build the configured model for `data` and `fit` it (the one call a chapter makes)."""
     from . import baselines, models
     cfg = config if isinstance(config, TrainConfig) else TrainConfig.from_dict(config)
-    cfg.validate()
     identity, asked = cfg.identity(), asdict(cfg)   # of the config as asked, before any adaptation
     torch.manual_seed(cfg.seed)               # identical initial weights for a given seed
     if cfg.model in baselines.NAMES:
         if cfg.epochs != 0:
             raise ConfigError(f"baseline {cfg.model!r} is not trained: set epochs=0")
         if cfg.model == "repeat":             # the rule needs each user's whole history
-            cfg = TrainConfig(**{**asdict(cfg), "lookback": max(cfg.lookback, int(data.lengths.max()))})
+            cfg = replace(cfg, lookback=max(cfg.lookback, int(data.lengths.max())))
         model = baselines.create(cfg.model, data)
     else:
         model = models.create(cfg.model, data.num_users, data.num_items, cfg.lookback,
