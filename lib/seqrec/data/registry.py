@@ -27,6 +27,7 @@ class DatasetSpec:
     member_sha256: str | None = None  # fingerprint of that member (archives without a checksum)
     mirrors: tuple[str, ...] = ()    # other published URLs with the same file, for messages
     expected_raw: dict = field(default_factory=dict)  # users / items / interactions before filtering
+    expected_filtered: dict = field(default_factory=dict)  # the same after the paper's filter
 
 
 TSMC2014_URL = "http://www-public.imtbs-tsp.eu/~zhang_da/pub/dataset_tsmc2014.zip"
@@ -46,6 +47,7 @@ DATASETS: dict[str, DatasetSpec] = {
         archive_hash="md5:c4d9eecfca2ab87c1945afe126590906",
         member="ml-1m/ratings.dat",
         expected_raw={"users": 6040, "items": 3706, "interactions": 1000209},
+        expected_filtered={"users": 6040, "items": 3416, "interactions": 999611},  # the paper's sizes
     ),
     "fs-nyc": DatasetSpec(
         name="fs-nyc",
