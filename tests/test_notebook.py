@@ -72,3 +72,25 @@ def test_protocols_of_a_config_with_and_without_them():
     assert notebook.protocols_of(CONFIG) == TrainConfig().eval_protocols
     with pytest.raises(ConfigError, match="unknown protocol"):
         notebook.protocols_of(dict(CONFIG, eval_protocols=["everything"]))
+
+
+def test_plot_long_run_curves_draws_one_titled_panel_per_dataset(monkeypatch):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    shown = []
+    monkeypatch.setattr(plt, "show", lambda: shown.append(plt.gcf()))
+
+    def record(model, dataset, curve):
+        return {"config": {"model": model, "dataset": dataset, "seed": 42, "lookback": 20,
+                           "profile": "cpu-paper", "amp": True, "variant": ""},
+                "history": [{"epoch": e, "test": {"full": {"NDCG@10": v}}} for e, v in curve],
+                "last": {"epoch": curve[-1][0]}}
+    groups = {d: ("cpu-paper", [record(m, d, [(5, 0.1), (10, 0.2)]) for m in ("caser", "caser+")])
+              for d in ("fs-nyc", "ml-1m")}
+    notebook.plot_long_run_curves(groups, ("caser", "caser+"), "Fig. 3", "full")
+    fig, = shown
+    assert [ax.get_title() for ax in fig.axes] == ["FS-NYC (profile cpu-paper)",
+                                                   "ML-1M (profile cpu-paper)"]
+    assert fig._suptitle.get_text() == "Fig. 3: protocol full"
+    plt.close(fig)
