@@ -56,3 +56,11 @@ def test_the_gaps_measure_the_change_at_and_after_the_position():
             return nxt[:, :, None].expand(candidates.shape)
     past, later = models.causality_gaps(Future(), *window_batch(), 4)
     assert past > 0 and later == 0                # only position 3 reads the item at 4
+
+
+def test_receptive_field_of_a_3x3_convolution_is_its_window():
+    conv = torch.nn.Conv2d(2, 3, 3)                               # no padding: rows j..j+2
+    field = models.receptive_field(conv, (1, 2, 6, 6), 1, 2)
+    window = torch.zeros(6, 6, dtype=torch.bool)
+    window[1:4, 2:5] = True
+    assert torch.equal(field, window)

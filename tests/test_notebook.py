@@ -94,3 +94,14 @@ def test_plot_long_run_curves_draws_one_titled_panel_per_dataset(monkeypatch):
                                                    "ML-1M (profile cpu-paper)"]
     assert fig._suptitle.get_text() == "Fig. 3: protocol full"
     plt.close(fig)
+
+
+def test_label_pair_grid_names_padding_then_the_window_items():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots()
+    notebook.label_pair_grid(ax, 3, pad=2)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["pad", "pad", "$x_0$", "$x_1$", "$x_2$"]
+    assert len(ax.get_yticks(minor=True)) == 6 and ax.get_ylabel() == "row $j$ (item $E_j$)"
+    plt.close(fig)

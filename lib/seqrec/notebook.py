@@ -95,6 +95,20 @@ def as_text(value, digits: int = 2) -> str:
     return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
 
 
+def label_pair_grid(ax, L: int, pad: int = 0) -> None:
+    """Label the rows and columns of an item-pair grid drawn on `ax` with the window's items
+    x_0..x_{L-1} (after `pad` padding rows and columns, labelled "pad"), and draw thin cell
+    borders: the axes of the CosRec chapters' grid figures."""
+    labels = ["pad"] * pad + [f"$x_{i}$" for i in range(L)]
+    ax.set_xticks(range(L + pad), labels, fontsize=8)
+    ax.set_yticks(range(L + pad), labels, fontsize=8)
+    ax.set_xticks([i - 0.5 for i in range(L + pad + 1)], minor=True)
+    ax.set_yticks([i - 0.5 for i in range(L + pad + 1)], minor=True)
+    ax.grid(which="minor", color="0.6", lw=0.5)
+    ax.tick_params(which="minor", length=0)
+    ax.set(xlabel="column $k$ (item $E_k$)", ylabel="row $j$ (item $E_j$)")
+
+
 def plot_long_run_curves(groups: dict, models, title: str, protocol: str) -> None:
     """Test NDCG@10 per epoch of `models`, one panel per dataset of `groups` (dataset ->
     (profile, records), as `Reproduction.long`), under `protocol` (the results chapter's figures)."""

@@ -23,7 +23,7 @@ from torch import nn
 from ..errors import ConfigError, unknown
 from .base import SequentialRecommender
 from .caser import Caser, CaserPlus, HorizontalBank
-from .causality import causality_gaps, check_causal
+from .causality import causality_gaps, check_causal, receptive_field
 from .cosrec import CosRec, CosRecPlus, cumulative_topleft_mean, pair_grid_factorised, \
     pair_grid_materialised, topleft_weights
 from .sasrec import SASRec, SASRecOriginal
@@ -82,4 +82,4 @@ __all__ = ["NAMES", "CLASSES", "create", "defaults", "model_class",
            "load_authors_state_dict", "count_parameters", "SequentialRecommender", "SASRec", "Caser",
            "CaserPlus", "CosRec", "CosRecPlus", "SASRecOriginal", "HorizontalBank", "cumulative_topleft_mean",
            "topleft_weights", "pair_grid_factorised", "pair_grid_materialised", "causality_gaps",
-           "check_causal"]
+           "check_causal", "receptive_field"]

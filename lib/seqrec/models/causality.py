@@ -1,5 +1,6 @@
-"""The causality check of the models that score every position (SASRec, Caser+, CosRec+): the
-score at position t never depends on the items after t (DESIGN.md "Model contract").
+"""What a model's outputs depend on. The causality check of the models that score every position
+(SASRec, Caser+, CosRec+): the score at position t never depends on the items after t (DESIGN.md
+"Model contract"); and the receptive field of one output cell of a layer (autograd).
 
     gaps = check_causal(model, users, items)      # {s: (past, later)}; AssertionError if not causal
 
@@ -44,3 +45,12 @@ def check_causal(model, users: torch.Tensor, items: torch.Tensor, positions=None
                                  "moves no score at all")
         gaps[s] = (past, later)
     return gaps
+
+
+def receptive_field(layer, shape, j: int, k: int) -> torch.Tensor:
+    """[H, W] bool: the input cells on which output cell (j, k) of `layer` depends (a random
+    input of `shape` [1, C, H, W]; the gradient of the output cell is non-zero exactly there).
+    Use eval mode, so that BatchNorm is a fixed per-channel affine map."""
+    x = torch.randn(*shape, requires_grad=True)             # [1, C, H, W]
+    layer(x)[0, :, j, k].sum().backward()
+    return x.grad[0].abs().sum(0) > 0                       # [H, W]
