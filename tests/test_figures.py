@@ -49,3 +49,13 @@ def test_a_runs_curves_show_the_papers_value_on_the_papers_protocol_only():
     assert "paper (2000 epochs)" not in sampled.get_legend_handles_labels()[1]
     assert fig.get_size_inches()[0] == figures.WIDTH
     plt.close(fig)
+
+
+def test_curves_draw_one_titled_panel_per_dataset_under_one_suptitle():
+    groups = {d: ("cpu-paper", [full_record(m, d, [5] * 10, [(5, 0.1), (10, 0.2)])
+                                for m in ("caser", "caser+")]) for d in ("fs-nyc", "ml-1m")}
+    fig = figures.plot_curves(groups, ("caser", "caser+"), "Fig. 3", "full")
+    assert [ax.get_title() for ax in fig.axes] == ["FS-NYC (profile cpu-paper)",
+                                                   "ML-1M (profile cpu-paper)"]
+    assert fig._suptitle.get_text() == "Fig. 3: protocol full"
+    plt.close(fig)

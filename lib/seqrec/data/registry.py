@@ -47,7 +47,7 @@ DATASETS: dict[str, DatasetSpec] = {
         archive_hash="md5:c4d9eecfca2ab87c1945afe126590906",
         member="ml-1m/ratings.dat",
         expected_raw={"users": 6040, "items": 3706, "interactions": 1000209},
-        expected_filtered={"users": 6040, "items": 3416, "interactions": 999611},
+        expected_filtered={"users": 6040, "items": 3416, "interactions": 999611},  # the paper's sizes
     ),
     "fs-nyc": DatasetSpec(
         name="fs-nyc",

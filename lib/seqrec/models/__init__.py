@@ -6,7 +6,7 @@
 
 Ids: users 1..U, items 1..N, 0 = padding; embedding tables have U+1 / N+1 rows. `caser` and `cosrec`
 score only the last position (T = 1); `caser+`, `cosrec+` and `sasrec` score any of the last T
-positions (`model.scores_every_position`), causally.
+positions (`model.scores_every_position`), causally (`check_causal(model, users, items)` checks it).
 
 Parameter names (authors' config names differ only where noted in each class): `emb_size`,
 `dropout`, Caser: `num_ver_filters`, `num_hor_filters`, `act_conv`, `act_fc`; CosRec: `block_dims`,
@@ -23,6 +23,7 @@ from torch import nn
 from ..errors import ConfigError, unknown
 from .base import SequentialRecommender
 from .caser import Caser, CaserPlus, HorizontalBank
+from .causality import causality_gaps, check_causal, receptive_field
 from .cosrec import CosRec, CosRecPlus, cumulative_topleft_mean, pair_grid_factorised, \
     pair_grid_materialised, topleft_weights
 from .sasrec import SASRec, SASRecOriginal
@@ -80,4 +81,5 @@ def count_parameters(model: nn.Module) -> int:
 __all__ = ["NAMES", "CLASSES", "create", "defaults", "model_class",
            "load_authors_state_dict", "count_parameters", "SequentialRecommender", "SASRec", "Caser",
            "CaserPlus", "CosRec", "CosRecPlus", "SASRecOriginal", "HorizontalBank", "cumulative_topleft_mean",
-           "topleft_weights", "pair_grid_factorised", "pair_grid_materialised"]
+           "topleft_weights", "pair_grid_factorised", "pair_grid_materialised", "causality_gaps",
+           "check_causal", "receptive_field"]
