@@ -17,8 +17,8 @@ import itertools
 import sys
 from pathlib import Path
 
-from seqrec.results import RECORD_NAME, read_record, write_json_atomic
-from seqrec.training import RECORD_SCHEMA, TrainConfig
+from seqrec.results import RECORD_NAME, RECORD_SCHEMA, read_json, write_json_atomic
+from seqrec.training import TrainConfig
 
 AMP_ASKED = ("auto", "off", "on")
 LOOKBACKS = (5, 10, 20, 50, 100, 200)          # the windows of the profiles (Repeat's asked L)
@@ -61,7 +61,7 @@ def main(argv=None) -> int:
     root = Path((argv if argv is not None else sys.argv[1:] or ["results"])[0])
     changed, unchanged, failed = 0, 0, []
     for path in sorted(root.rglob(RECORD_NAME)):
-        rec = read_record(path)
+        rec = read_json(path)
         new = migrated(rec)
         if new is None:
             failed.append(str(path))

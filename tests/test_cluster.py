@@ -26,7 +26,7 @@ from rebuild import cluster, profiles
 from rebuild.__main__ import main
 from rebuild.cells import read_meta, state, write_meta
 from seqrec.errors import ConfigError
-from seqrec.results import RECORD_NAME, write_json_atomic
+from seqrec.results import RECORD_NAME, RECORD_SCHEMA, write_json_atomic
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])   # the tasks below travel by value
 
@@ -40,13 +40,13 @@ CHAPTER_CODE = """\
 import json, time
 from pathlib import Path
 import torch
-from seqrec.results import RECORD_NAME, write_json_atomic
+from seqrec.results import RECORD_NAME, RECORD_SCHEMA, write_json_atomic
 from seqrec.training import TrainConfig
 cfg = TrainConfig.from_dict(config)
 dev = cfg.resolved_device()
 torch.zeros(1, device=dev)            # a GPU the node lacks fails here
 write_json_atomic(Path(run_dir) / RECORD_NAME,
-                  {"status": "complete", "config_hash": cfg.identity(), "config": config,
+                  {"schema": RECORD_SCHEMA, "status": "complete", "config_hash": cfg.identity(), "config": config,
                    "device": str(dev), "time": time.time()})
 """
 PARAMETERS = """\
@@ -244,7 +244,7 @@ def test_slurm_states_from_sacct_and_resubmission(fake_slurm, tmp_path, capsys):
     cells = {c.key: c for c in profile.cells()}
     run_dir = profile.run_dir(cells[POP])                       # task 3 wrote its record
     run_dir.mkdir(parents=True)
-    write_json_atomic(run_dir / RECORD_NAME, {"status": "complete",
+    write_json_atomic(run_dir / RECORD_NAME, {"schema": RECORD_SCHEMA, "status": "complete",
                                               "config_hash": cells[POP].config.identity()})
     write_meta(profile, cells[POP], status="done", log=str(run_dir / "papermill.log"))
     caser_plus = "synthetic/caser+/seed42"

@@ -8,6 +8,7 @@ import pytest
 
 from seqrec import findings as F
 from seqrec import metrics, protocol_match, reproduction
+from seqrec.results import RECORD_SCHEMA
 
 ROOT = Path(__file__).resolve().parents[1]
 PROTOCOLS = ["full", "easyrec-n"]
@@ -18,7 +19,8 @@ def make_record(model, ranks, curve, dataset="fs-nyc", seed=42, lookback=20, var
     """A run record whose test ranks (one per user, both protocols) and test NDCG@10 curve
     (epochs 0, every, ...) are given."""
     last = {p: metrics.from_ranks(ranks) for p in PROTOCOLS}
-    return {"config": {"model": model, "dataset": dataset, "seed": seed, "lookback": lookback,
+    return {"schema": RECORD_SCHEMA,
+            "config": {"model": model, "dataset": dataset, "seed": seed, "lookback": lookback,
                        "profile": profile, "variant": variant, "amp": "auto", "loss": "bce",
                        "eval_protocols": PROTOCOLS, "epochs": every * (len(curve) - 1),
                        "eval_every": every},

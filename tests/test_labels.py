@@ -40,3 +40,9 @@ def test_a_budget_label_names_the_seeds_it_pools():
     mixed = labels.budget_label([rec("sasrec", 42, True), rec("caser+", 42, False)])
     assert "CPU, bf16 autocast / fp32, seed 42" in mixed
     assert labels.budget_label([rec("pop", 42)]) == "no trained runs"
+
+
+def test_the_label_gives_the_window_as_run_repeat_widens_it_to_the_longest_history():
+    rec = label_record("repeat")
+    rec["resolved"]["lookback"] = 2515                   # what `training.run` made of L = 20
+    assert ", L=2515, " in labels.record_label(rec)

@@ -1,13 +1,15 @@
 """Run records can be checked against themselves: `config` is the config as asked, its identity
 is the record's `config_hash` (every committed record, and any later one), and the migration of
 schema-1 records touched nothing but where the resolved values live."""
+import json
 from pathlib import Path
 
 import pytest
 
 from rebuild.migrate_records import migrated
-from seqrec.results import RECORD_NAME, read_record, resolved
-from seqrec.training import RECORD_SCHEMA, TrainConfig
+from seqrec.errors import DataError
+from seqrec.results import RECORD_NAME, RECORD_SCHEMA, read_record, resolved
+from seqrec.training import TrainConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = sorted((ROOT / "results").rglob(RECORD_NAME))
@@ -46,3 +48,13 @@ def test_a_record_whose_hash_nothing_reproduces_is_left_alone():
     rec = schema_1(read_record(COMMITTED[0]))
     rec["config_hash"] = "000000000000"
     assert migrated(rec) is None
+
+
+def test_a_record_of_an_older_schema_is_refused_with_the_command_that_migrates_it(tmp_path):
+    committed = read_record(COMMITTED[0])
+    old = dict(committed, schema=1)
+    path = tmp_path / "fs-nyc" / "sasrec" / "seed42" / RECORD_NAME
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(old))
+    with pytest.raises(DataError, match=r"schema 1.*python -m rebuild\.migrate_records"):
+        read_record(path)

@@ -6,16 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from .registry import BASELINES, label
-from .results import precision
+from .results import precision, resolved
 
 
 def record_label(rec: dict) -> str:
     """e.g. 'profile ci, FS-NYC (local file ...), L=10, 10 epochs, CPU (AMD EPYC), fp32': what
     produced a number (the precision is the training one; evaluation always scores in fp32; the
-    CPU's name where the record has it)."""
+    CPU's name where the record has it; L as run: Repeat widens its window to the longest
+    history)."""
     c, d = rec["config"], rec["data"]
     return (f"profile {c['profile']}, {label(c['dataset'])} ({source_kind(d)}), "
-            f"L={c['lookback']}, {rec['last']['epoch']} epochs, {device_label(rec)}, "
+            f"L={resolved(rec, 'lookback')}, {rec['last']['epoch']} epochs, {device_label(rec)}, "
             f"{precision(rec)}")
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 from . import findings as F
 from . import protocol_match
 from .committed import LONG_RUN_PROFILES, cost_of_missing_runs, long_runs
+from .errors import DataError
 from .registry import BASELINES, DATASET_LABELS, LABELS, MODELS
 from .results import find_records, read_record
 
@@ -46,6 +47,9 @@ def checked_records(root) -> tuple[list[dict], list[str]]:
             rec = dict(read_record(path), path=str(path))
         except (OSError, ValueError) as err:
             problems.append(f"{path}: unreadable ({err}); rerun its cell")
+            continue
+        except DataError as err:                      # an older schema: the message says what to do
+            problems.append(str(err))
             continue
         problem = record_problem(rec)
         if problem:

@@ -26,9 +26,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from .errors import DataError
 from .evaluation import SELECTION_PROTOCOL
 
 RECORD_NAME = "record.json"
+# 2: `config` is the config as asked (its identity is `config_hash`), `resolved` what the machine
+# made of it; 1 (before): `config` held the resolved values (rebuild/migrate_records.py)
+RECORD_SCHEMA = 2
 STATUS_NAME = "status.json"                                   # an unfinished run's status
 COMPLETE, PAUSED, FAILED = "complete", "paused", "failed"
 
@@ -76,9 +80,22 @@ def _jsonable(x):
     return str(x)
 
 
-def read_record(path) -> dict:
+def read_json(path) -> dict:
+    """A record or status file as written, whatever its schema."""
     with open(path) as f:
         return json.load(f)
+
+
+def read_record(path) -> dict:
+    """A record or status file; DataError for a record of an older schema, naming the script
+    that brings it up to date (`rebuild.migrate_records`, which changes no metric)."""
+    rec = read_json(path)
+    schema = rec.get("schema", 1) if isinstance(rec, dict) else None
+    if Path(path).name == RECORD_NAME and schema is not None and schema < RECORD_SCHEMA:
+        raise DataError(f"{path} is a run record of schema {schema}, written by an older seqrec; "
+                        f"bring it to schema {RECORD_SCHEMA} with `python -m rebuild.migrate_records "
+                        f"{Path(path).parent}` (it changes no metric)")
+    return rec
 
 
 def find_records(run_root) -> list[Path]:

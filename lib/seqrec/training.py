@@ -31,8 +31,9 @@ import torch
 from . import metrics as M
 from .errors import ConfigError, TrainingError, SeqrecError
 from .evaluation import PROTOCOLS, SELECTION_PROTOCOL, check_protocols, evaluate
-from .results import (COMPLETE, FAILED, PAUSED, RECORD_NAME, STATUS_NAME, code_version,
-                      config_hash, environment, read_record, status, write_json_atomic)
+from .results import (COMPLETE, FAILED, PAUSED, RECORD_NAME, RECORD_SCHEMA, STATUS_NAME,
+                      code_version, config_hash, environment, read_record, status,
+                      write_json_atomic)
 from .sampling import sample_negatives, training_windows
 from .sequences import SequenceData
 from .steps import GraphedTrainStep, TrainStep
@@ -60,9 +61,6 @@ CPU_EVAL_BATCH = 128
 # factor: a hopeless run (hours over the budget) stops at once, while a close call (the first
 # epochs slowed by another job on the machine) keeps running until the deadline
 UNFINISHABLE_MARGIN = 1.5
-# 2: `config` is the config as asked (its identity is `config_hash`), `resolved` what the machine
-# made of it; 1 (before): `config` held the resolved values (rebuild/migrate_records.py)
-RECORD_SCHEMA = 2
 
 
 class BudgetExhausted(SeqrecError):
