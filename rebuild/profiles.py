@@ -25,7 +25,7 @@ from pathlib import Path
 import yaml
 
 from seqrec import registry
-from seqrec.errors import ConfigError
+from seqrec.errors import ConfigError, unknown
 from seqrec.results import run_dir, run_key
 from seqrec.training import LABEL_FIELDS, TrainConfig
 
@@ -34,6 +34,7 @@ PROFILE_DIR = Path(__file__).resolve().parent / "profiles"
 ALL_MODELS = "all"                       # `models: all` = registry.MODELS, the paper's five
 # TrainConfig fields the grid sets per cell; a train section names any other field
 GRID_FIELDS = ("model", "dataset", "seed") + LABEL_FIELDS
+ONLY_KEYS = ("model", "dataset", "seed", "variant")   # what `--only key=value` selects on
 TRAIN_KEYS = {f.name for f in fields(TrainConfig)} - set(GRID_FIELDS)
 MERGED_SECTIONS = ("train", "per_model", "per_dataset", "book", "cluster")   # for `extends`
 TOP_KEYS = {"extends", "description", "output", "datasets", "models", "seeds", "variants",
@@ -55,8 +56,7 @@ def _check_keys(where: str, got: dict, valid: set):
         raise ConfigError(f"{where} must be a mapping, got {type(got).__name__}")
     bad = sorted(set(got) - valid)
     if bad:
-        raise ConfigError(f"unknown key(s) {', '.join(map(repr, bad))} in {where}; "
-                          f"valid keys: {', '.join(sorted(valid))}")
+        raise unknown("key", bad if len(bad) > 1 else bad[0], sorted(valid), where=where)
 
 
 def _expand_env(value):
@@ -165,8 +165,8 @@ class Profile:
             if "=" not in clause:
                 raise ConfigError(f"--only expects key=value[,key=value], got {clause!r}")
             k, v = clause.split("=", 1)
-            if k not in ("model", "dataset", "seed", "variant"):
-                raise ConfigError(f"--only: unknown key {k!r}; valid: model, dataset, seed, variant")
+            if k not in ONLY_KEYS:
+                raise unknown("key", k, ONLY_KEYS, where="--only")
             wanted = set(v.split("|"))
             cells = [c for c in cells if str(getattr(c, k)) in wanted]
         if not cells:
@@ -189,8 +189,7 @@ def _read_raw(path: Path, chain: tuple = ()) -> dict:
         return raw
     base_path = PROFILE_DIR / f"{base_name}.yaml"
     if not base_path.exists():
-        raise ConfigError(f"profile {path.name} extends unknown profile {base_name!r}; valid "
-                          f"profiles: {', '.join(available())}")
+        raise unknown("profile", base_name, available(), where=f"profile {path.name}, extends")
     if base_path.resolve() in chain + (path.resolve(),):
         raise ConfigError(f"profile {path.name}: `extends` loops back to {base_name!r}")
     merged = _read_raw(base_path, chain + (path.resolve(),))
@@ -209,8 +208,7 @@ def load(name_or_path: str) -> Profile:
     if not path.suffix:
         path = PROFILE_DIR / f"{name_or_path}.yaml"
     if not path.exists():
-        raise ConfigError(f"unknown profile {name_or_path!r}; valid profiles: {', '.join(available())} "
-                          "(or a path to a YAML file)")
+        raise unknown("profile", name_or_path, available(), also="or a path to a YAML file")
     raw = _read_raw(path)
     for required in ("datasets", "models", "seeds"):
         if required not in raw:
@@ -241,8 +239,8 @@ def _models(names, where: str) -> list[str]:
         return list(registry.MODELS)
     for m in names:
         if m not in registry.CLASSES:
-            raise ConfigError(f"unknown model {m!r} in {where}; valid models: "
-                              f"{ALL_MODELS}, or a list of {', '.join(registry.CLASSES)}")
+            raise unknown("model", m, registry.CLASSES, where=where,
+                          also=f"or `models: {ALL_MODELS}` for the paper's five")
     return list(names)
 
 
@@ -252,8 +250,7 @@ def _check_datasets(datasets: dict, profile_file: str) -> None:
     from seqrec import data
     for d, spec in datasets.items():
         if d not in data.DATASETS:
-            raise ConfigError(f"unknown dataset {d!r} in profile {profile_file}; valid datasets: "
-                              f"{', '.join(data.DATASETS)}")
+            raise unknown("dataset", d, data.DATASETS, where=f"profile {profile_file}")
         _check_keys(f"datasets.{d}", spec or {}, DATASET_KEYS)
         if spec and spec.get("file"):
             spec["file"] = str(Path(spec["file"]).expanduser().resolve())

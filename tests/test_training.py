@@ -78,9 +78,9 @@ def test_nan_loss_stops_with_the_epoch_and_keeps_the_checkpoint(tiny_data, tmp_p
     ({"epochs": -1}, "epochs must be an integer >= 0"),
     ({"lr": float("nan")}, "lr must be a positive number"),
     ({"eval_protocols": ["top100"]}, "unknown protocol 'top100'"),
-    ({"loss": "mse"}, "valid losses: bce, ce"),
-    ({"select_metric": "NDCG@7"}, "unknown select_metric"),
-    ({"learning_rate": 0.1}, "unknown training parameter.*valid parameters"),
+    ({"loss": "mse"}, "valid loss functions: bce, ce"),
+    ({"select_metric": "NDCG@7"}, "select_metric: unknown metric 'NDCG@7'"),
+    ({"learning_rate": 0.1}, "unknown training parameter 'learning_rate'; valid training parameters"),
     ({"eval_batch_size": "big"}, "eval_batch_size must be 'auto' or an integer >= 1"),
 ])
 def test_bad_parameters_are_named(bad, message):

@@ -29,7 +29,7 @@ from pathlib import Path
 import torch
 
 from . import metrics as M
-from .errors import ConfigError, TrainingError, SeqrecError
+from .errors import ConfigError, SeqrecError, TrainingError, unknown
 from .evaluation import PROTOCOLS, SELECTION_PROTOCOL, check_protocols, evaluate
 from .results import (COMPLETE, FAILED, PAUSED, RECORD_NAME, RECORD_SCHEMA, STATUS_NAME,
                       code_version, config_hash, environment, read_record, status,
@@ -100,10 +100,9 @@ class TrainConfig:
         """The config of a dict of field names (a profile's cell, a chapter's `config`, a record's
         `config`); an unknown name is an error that lists the valid ones."""
         names = [f.name for f in fields(cls)]
-        unknown = sorted(set(d) - set(names))
-        if unknown:
-            raise ConfigError(f"unknown training parameter(s) {', '.join(map(repr, unknown))}; "
-                              f"valid parameters: {', '.join(names)}")
+        bad = sorted(set(d) - set(names))
+        if bad:
+            raise unknown("training parameter", bad if len(bad) > 1 else bad[0], names)
         return cls(**d)
 
     def __post_init__(self) -> None:
@@ -121,14 +120,13 @@ class TrainConfig:
         if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
             raise ConfigError(f"lr must be a positive number, got {self.lr!r}")
         if self.loss not in LOSSES:
-            raise ConfigError(f"unknown loss {self.loss!r}; valid losses: {', '.join(LOSSES)}")
+            raise unknown("loss function", self.loss, LOSSES, where="loss")
         self.eval_protocols = check_protocols(self.eval_protocols)
         if SELECTION_PROTOCOL not in self.eval_protocols:
             raise ConfigError(f"eval_protocols must include {SELECTION_PROTOCOL!r} (its validation "
                               f"selects the best epoch), got {self.eval_protocols!r}")
         if self.select_metric not in M.metric_names():
-            raise ConfigError(f"unknown select_metric {self.select_metric!r}; valid: "
-                              f"{', '.join(M.metric_names())}")
+            raise unknown("metric", self.select_metric, M.metric_names(), where="select_metric")
         if self.amp not in ("auto", True, False, "on", "off"):
             raise ConfigError(f"amp must be 'auto', 'on' or 'off', got {self.amp!r}")
         if self.compile not in (True, False) and self.compile not in COMPILE_MODES:
