@@ -52,8 +52,9 @@ def _start_epoch(profile: Profile, cell: Cell) -> int:
 def bench_command(cell: Cell, precision: str) -> str:
     """The benchmark that would time `cell` on this machine."""
     amp = "on" if precision.startswith("bf16") else "off"
+    data_file = f"--loop-file {cell.data['file']} " if cell.data.get("file") else ""
     return (f"python -m rebuild bench --loop-only --no-authors --models {cell.model} "
-            f"--loop-dataset {cell.dataset} --loop-lookback {cell.config.lookback} "
+            f"--loop-dataset {cell.dataset} {data_file}--loop-lookback {cell.config.lookback} "
             f"--loop-amp {amp} --out results/bench-<this cpu>-{cell.dataset}.json")
 
 

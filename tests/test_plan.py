@@ -3,6 +3,7 @@ CPU from benchmark files measured on a CPU like it, which fit in the time given,
 projection exceeds its budget refused unless forced."""
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import yaml
@@ -10,7 +11,7 @@ import yaml
 from rebuild import profiles
 from rebuild.__main__ import main
 from rebuild.cells import state
-from rebuild.plan import plan, project
+from rebuild.plan import bench_command, plan, project
 from seqrec.results import STATUS_NAME, cpu_name
 from seqrec.training import cpu_has_native_bf16
 
@@ -56,6 +57,16 @@ def test_a_benchmark_from_another_kind_of_cpu_is_not_used(tmp_path, capsys):
     p = project(profile, cell, bench_glob=str(tmp_path / "bench*"))
     assert p.minutes is None and "no benchmark of it on this CPU" in p.source
     assert "python -m rebuild bench --loop-only" in p.source and "--loop-dataset synthetic" in p.source
+    assert "--loop-file" not in p.source                          # synthetic data has no file
+
+
+def test_the_suggested_benchmark_reads_the_cells_own_data_file(tmp_path):
+    profile = profiles.load(write_profile(tmp_path))
+    cell = dataclasses.replace(profile.cells()[0],
+                               data={"file": "${SEQREC_DATA_DIR}/ml-1m/ml-1m_sequences.tsv"})
+    command = bench_command(cell, "fp32")
+    assert "--loop-file ${SEQREC_DATA_DIR}/ml-1m/ml-1m_sequences.tsv --loop-lookback" in command
+    assert "--loop-amp off" in command and bench_command(cell, "bf16 autocast").count("--loop-amp on")
 
 
 def test_a_paused_cell_is_projected_from_its_checkpoint_epoch(tmp_path):
