@@ -10,6 +10,8 @@ engine hands it to `training.run` itself, and the record keeps it. Its identity
 from __future__ import annotations
 
 import json
+import os
+import socket
 from dataclasses import asdict
 from pathlib import Path
 
@@ -41,19 +43,41 @@ def parameters(profile: Profile, cell: Cell, deadline: float | None = None) -> d
     return params
 
 
+def pid_alive(pid: int) -> bool:
+    """Whether a process of this id runs on this machine."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def running_here(meta: dict) -> bool:
+    """Whether the runner's note says a runner on this machine is training the cell now (the
+    runner that wrote it is still alive)."""
+    return (meta.get("status") == "running" and meta.get("host") == socket.gethostname()
+            and isinstance(meta.get("runner_pid"), int) and pid_alive(meta["runner_pid"]))
+
+
 def state(profile: Profile, cell: Cell) -> str:
     """From the cell's run folder: 'done' (a record of this config), 'stale' (a record of another
-    config), 'paused' / 'failed' (the run's status file says so; or a checkpoint without either),
+    config), 'running' (a live runner on this machine trains it now, the runner's note says),
+    'paused' / 'failed' (the run's status file says so; or a checkpoint without either),
     'failed' (the process died before writing anything: the runner's note), or 'missing'."""
     run_dir = profile.run_dir(cell)
     if (run_dir / RECORD_NAME).exists():
         rec = read_record(run_dir / RECORD_NAME)
         return "done" if rec.get("config_hash") == cell.config.identity() else "stale"
+    meta = read_meta(profile, cell)
+    if meta.get("config_hash") == cell.config.identity() and running_here(meta):
+        return "running"
     if (run_dir / STATUS_NAME).exists():
         note = read_record(run_dir / STATUS_NAME)
         if note.get("config_hash") == cell.config.identity():
             return "paused" if status(note) == PAUSED else "failed"
-    if read_meta(profile, cell).get("status") == "failed":
+    if meta.get("status") == "failed":
         return "failed"
     if (run_dir / CHECKPOINT_NAME).exists():
         return "paused"

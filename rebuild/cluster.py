@@ -21,7 +21,6 @@ executor used by the tests) to queued / running / failed; a cell whose record ex
 from __future__ import annotations
 
 import json
-import os
 import pickle
 import shutil
 import sys
@@ -34,7 +33,7 @@ from seqrec.errors import ConfigError, TrainingError, unknown
 from seqrec.results import write_json_atomic
 
 from . import profiles
-from .cells import read_meta, state
+from .cells import pid_alive, read_meta, state
 from .profiles import CLUSTER_OPTIONS, Cell, Profile
 
 SUBMITIT_DIR = ".submitit"
@@ -185,16 +184,6 @@ def _job(folder: Path, entry: dict) -> submitit.Job:
     return kind(folder=folder, job_id=str(entry["job_id"]))
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _result_kind(job: submitit.Job) -> str | None:
     """'success' / 'error' from the task's result pickle, None while there is none."""
     path = job.paths.result_pickle
@@ -223,7 +212,7 @@ def _scheduler_state(job: submitit.Job, entry: dict) -> str | None:
         return "failed"
     if kind == "success":
         return None
-    return "running" if _pid_alive(int(entry["job_id"])) else "failed"
+    return "running" if pid_alive(int(entry["job_id"])) else "failed"
 
 
 def cluster_states(profile: Profile) -> dict[str, str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -111,10 +112,12 @@ def execute_cell(profile: Profile, cell: Cell, deadline: float | None = None,
         cmd = [sys.executable, "-m", "papermill", str(chapter_path(cell)), str(run_dir / NOTEBOOK),
                "-f", str(params_file), "--cwd", str(ROOT / "book"), "-k", kernel, "--log-output",
                "--no-progress-bar"]
-    write_meta(profile, cell, status="running", started=time.time(), log=str(log), engine=engine)
+    write_meta(profile, cell, status="running", started=time.time(), log=str(log), engine=engine,
+               host=socket.gethostname(), runner_pid=os.getpid())
     t0 = time.perf_counter()
     returncode = run_process(cmd, log, env, own_group)
     seconds = time.perf_counter() - t0
+    write_meta(profile, cell, status="ended", log=str(log))          # no longer 'running'
     now = state(profile, cell)                      # read from the run record, not from the log
     if returncode == 0 and now == "done":
         status = "done"
@@ -130,15 +133,20 @@ def execute_cell(profile: Profile, cell: Cell, deadline: float | None = None,
 
 def run_local(profile: Profile, cells: list[Cell], jobs: int = 1, deadline: float | None = None,
               out=None, engine: str = "papermill") -> dict[str, list]:
-    """Execute cells (skipping done ones), `jobs` in parallel; returns {status: [(cell, log)]}.
-    Progress lines go to `out` (default: the current sys.stdout)."""
+    """Execute cells (skipping done ones and those another runner on this machine trains now),
+    `jobs` in parallel; returns {status: [(cell, log)]}. Progress lines go to `out` (default: the
+    current sys.stdout)."""
     out = out or sys.stdout
-    todo = [c for c in cells if state(profile, c) != "done"]
+    states = {c.key: state(profile, c) for c in cells}
+    todo = [c for c in cells if states[c.key] not in ("done", "running")]
+    busy = [c for c in cells if states[c.key] == "running"]
     summary: dict[str, list] = {"done": [], "skipped": [], "failed": [], "paused": [],
                                 "interrupted": [], "not started": []}
     summary["skipped"] = [(c, None) for c in cells if c not in todo]
-    print(f"profile {profile.name}: {len(cells)} cells, {len(summary['skipped'])} already done, "
-          f"{len(todo)} to run, {jobs} at a time", file=out, flush=True)
+    print(f"profile {profile.name}: {len(cells)} cells, {len(cells) - len(todo) - len(busy)} "
+          f"already done, {len(todo)} to run, {jobs} at a time"
+          + (f"; left to the runner already training it: {', '.join(c.key for c in busy)}"
+             if busy else ""), file=out, flush=True)
     gpus = _gpus()
     # one cell per GPU where several exist; with one GPU (or none) `jobs` cells share it
     free = list(gpus) if len(gpus) > 1 else [gpus[0] if gpus else None] * jobs

@@ -90,3 +90,32 @@ def test_an_interrupted_runner_stops_its_cells_at_a_checkpoint_and_the_same_comm
     rerun = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert state(profile, cell) == "done"
+
+
+def test_a_cell_a_live_runner_trains_shows_running_and_a_second_runner_leaves_it(tmp_path, capsys):
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from rebuild.cells import write_meta
+
+    ref = write_profile(tmp_path)
+    profile = profiles.load(ref)
+    (cell,) = profile.select("model=sasrec")
+    here = dict(host=socket.gethostname(), runner_pid=os.getpid())     # this process: alive
+    write_meta(profile, cell, status="running", **here)
+    assert state(profile, cell) == "running"
+    assert main(["run", "--profile", ref, "--engine", "direct", "--only", "model=sasrec"]) == 0
+    out = capsys.readouterr().out
+    assert "left to the runner already training it: " + cell.key in out
+    assert not (profile.run_dir(cell) / RECORD_NAME).exists()         # nothing trained twice
+    main(["status", "--profile", ref, "--only", "model=sasrec"])
+    assert "running" in capsys.readouterr().out
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    write_meta(profile, cell, status="running", host=here["host"], runner_pid=int(gone))
+    assert state(profile, cell) == "missing"                          # its runner died early
+    write_meta(profile, cell, status="running", host="another-machine", runner_pid=os.getpid())
+    assert state(profile, cell) == "missing"                          # not this machine's runner
