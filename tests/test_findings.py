@@ -205,3 +205,28 @@ def test_the_committed_findings_have_an_outcome_for_every_row():
     assert len(ml1m) and ml1m["preliminary"].all()
     # the protocol is decided on converged runs only
     assert rep.identification.basis and "ml-1m/sasrec" not in rep.identification.basis
+
+
+# ----------------------------------------------------------------------------- variants
+def test_a_variant_trained_longer_is_shown_beside_the_main_run_and_the_paper(tmp_path):
+    short = [make_record(m, BAD, FLAT_LOW[:31], dataset="ml-1m") for m in ("sasrec", "caser")]
+    floor = make_record("repeat", BAD, FLAT_LOW[:31], dataset="ml-1m")
+    longer = make_record("sasrec", GOOD, FLAT_HIGH, dataset="ml-1m", variant="ml1m-long")
+    for rec in (*short, floor, longer):
+        c = rec["config"]
+        name = c["model"] + (f"~{c['variant']}" if c["variant"] else "")
+        folder = tmp_path / "cpu-paper" / "ml-1m" / name / "seed42"
+        folder.mkdir(parents=True)
+        (folder / "record.json").write_text(json.dumps(rec))
+    rep = reproduction.load(tmp_path)
+    runs = reproduction.variant_runs(rep, "ml1m-long", "ml-1m")
+    assert sorted(r["config"]["model"] for r in runs) == ["repeat", "sasrec"]   # + the main floor
+    assert reproduction.variant_runs(rep, "l5", "ml-1m") == []
+    table = reproduction.longer_training(rep, "ml1m-long", "ml-1m")
+    assert list(table.index) == ["SASRec"]                      # Caser has no longer run
+    assert list(table.columns) == ["NDCG@10, 300 epochs", "NDCG@10, 390 epochs",
+                                   "NDCG@10, the paper"]
+    row = table.loc["SASRec"]
+    assert row["NDCG@10, 300 epochs"] == 0.0                    # ranks past 20: NDCG@10 = 0
+    assert row["NDCG@10, 390 epochs"] == round(float(np.mean(1 / np.log2(GOOD + 1))), 4)
+    assert 0 < row["NDCG@10, the paper"] < 1                    # the paper's ML-1M SASRec

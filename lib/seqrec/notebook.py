@@ -23,7 +23,7 @@ import pandas as pd
 import torch
 from IPython.display import HTML, Markdown, display
 
-from . import __version__, data, figures, labels, longrun, reproduction, results, tables, training
+from . import __version__, data, figures, labels, longrun, registry, reproduction, results, tables, training
 from .errors import ConfigError
 from .evaluation import SELECTION_PROTOCOL
 from .metrics import chance_ndcg
@@ -110,6 +110,26 @@ def label_pair_grid(ax, L: int, pad: int = 0) -> None:
 
 # ------------------------------------------------------------------------- a model chapter
 @dataclass
+def show_variant_runs(rep: Reproduction, name: str, dataset: str, title: str,
+                      profile: str = "cpu-paper") -> bool:
+    """The results chapter's view of one variant of the long-run profile on one dataset: what
+    produced its runs, its Table 1 under every protocol and its curves (with the main runs'
+    floors); a line with the command that makes the runs when none is committed. Returns whether
+    there were runs."""
+    runs = reproduction.variant_runs(rep, name, dataset)
+    if not runs:
+        display(Markdown(f"*No `{name}` runs on {registry.label(dataset)} committed yet: `python -m "
+                         f"rebuild run --profile {profile} --engine direct --only variant={name}` "
+                         "makes them.*"))
+        return False
+    display(Markdown(f"**{registry.label(dataset)} — ours, test metrics at the {rep.when} epoch: "
+                     f"{labels.budget_label(runs)}**"))
+    display(HTML(f'<div class="long-runs">{tables.table1_by_protocol_html(runs, rep.when, rep.protocol)}</div>'))
+    figures.plot_curves({dataset: (f"{profile} ~{name}", runs)}, registry.MODELS, title, rep.protocol)
+    plt.show()
+    return True
+
+
 class Chapter:
     """One model chapter's run, as its `parameters` cell set it, and the committed long runs."""
 

@@ -17,7 +17,9 @@ from . import protocol_match
 from .committed import LONG_RUN_PROFILES, cost_of_missing_runs, long_runs
 from .errors import DataError
 from .registry import BASELINES, DATASET_LABELS, LABELS, MODELS
-from .results import find_records, read_record
+from .paper import paper_row
+from .results import find_records, read_record, variant
+from .tables import table1
 
 
 # ----------------------------------------------------------------------------- records, checked
@@ -187,3 +189,43 @@ def revisit_share(rec: dict) -> float | None:
     from .results import record_data
     data = record_data(rec)
     return None if data is None else seen_before_share(data)
+
+
+# ----------------------------------------------------------------------------- the variants
+def variant_runs(rep: Reproduction, name: str, dataset: str) -> list[dict]:
+    """The committed runs of the long-run profile's variant `name` on `dataset`, with the
+    floors of the main runs there (a floor is not trained: neither L nor the epochs change it);
+    empty when the variant has no run there."""
+    runs = [r for r in rep.records if variant(r) == name and r["config"]["dataset"] == dataset]
+    floors = [r for r in rep.long.get(dataset, (None, []))[1] if r["config"]["model"] in BASELINES]
+    return runs + floors if runs else []
+
+
+def longer_training(rep: Reproduction, name: str, dataset: str, metric: str = "NDCG@10") -> pd.DataFrame:
+    """Per model of the variant `name` on `dataset`: `metric` of its main long run, of the
+    variant's run (seeds averaged, at `rep.when` under `rep.protocol`) and the paper's value;
+    what training longer than the main runs changed, and how far it still is from the paper."""
+    runs = [r for r in variant_runs(rep, name, dataset) if r["config"]["model"] not in BASELINES]
+    main = [r for r in rep.long.get(dataset, (None, []))[1]
+            if r["config"]["model"] in {m["config"]["model"] for m in runs}]
+    rows = []
+    for label_, recs in (("main", main), (name, runs)):
+        if not recs:
+            continue
+        t = table1(recs, rep.when, rep.protocol)
+        t = t[t["metric"] == metric].set_index("model")["value"]
+        epochs = {r["config"]["model"]: r["last"]["epoch"] for r in recs}
+        rows += [{"model": m, "run": label_, "epochs": epochs[m], "value": v} for m, v in t.items()]
+    if not rows:
+        return pd.DataFrame()
+    long = pd.DataFrame(rows)
+    out = long.pivot_table(index="model", columns="run", values=["epochs", "value"], aggfunc="first")
+    table = pd.DataFrame(index=[m for m in MODELS if m in out.index])
+    for run in [r for r in ("main", name) if ("value", r) in out.columns]:
+        table[f"{metric}, {out.loc[table.index, ('epochs', run)].astype(int).max()} epochs"] = (
+            out.loc[table.index, ("value", run)])
+    paper = {m: paper_row(m, dataset) for m in table.index}
+    table[f"{metric}, the paper"] = [p[metric] if p is not None else float("nan")
+                                     for p in paper.values()]
+    table.index = [LABELS[m] for m in table.index]
+    return table.round(4)
