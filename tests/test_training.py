@@ -258,6 +258,29 @@ def test_the_pace_is_checked_once_so_a_later_slowdown_never_stops_a_started_run(
     assert rec["status"] == "complete" and len(verdicts) == 1
 
 
+def test_a_resumed_run_is_judged_by_its_pace_now_not_by_its_earlier_one(tiny_data, tmp_path):
+    """A run stopped while the machine was crowded (a million seconds per epoch and per
+    evaluation in its checkpoint's history) and resumed on a quiet machine is not stopped as
+    unfinishable from that old pace: the pace of the epochs this process trains decides."""
+    config = {**BASE, "epochs": 12, "eval_every": 6, "checkpoint_every": 1,
+              "stop_if_unfinishable": True}
+    run_dir = tmp_path / "run"
+    for _ in range(4):                                  # deadline passed: one epoch per call
+        with pytest.raises(BudgetExhausted, match="time budget reached"):
+            fit(_model(tiny_data), tiny_data, config, run_dir=run_dir, progress=False,
+                resume=True, deadline=time.time() - 1)
+    ckpt = run_dir / "checkpoint.pt"
+    payload = torch.load(ckpt, weights_only=False)
+    assert payload["state"]["epoch"] == 4
+    for h in payload["state"]["history"]:
+        h["seconds"] = 1e6
+    payload["state"]["last_eval_seconds"] = 1e6
+    torch.save(payload, ckpt)
+    rec = fit(_model(tiny_data), tiny_data, config, run_dir=run_dir, progress=False, resume=True,
+              deadline=time.time() + 600)
+    assert rec["status"] == "complete" and rec["last"]["epoch"] == 12
+
+
 @pytest.mark.parametrize("factor, stops", [(1.2, False), (2.0, True)])
 def test_only_a_projection_well_past_the_budget_stops_a_run(tiny_data, monkeypatch, factor, stops):
     """A close call (projected 1.2x the time left: perhaps the first epochs were slowed by another

@@ -108,8 +108,7 @@ def label_pair_grid(ax, L: int, pad: int = 0) -> None:
     ax.set(xlabel="column $k$ (item $E_k$)", ylabel="row $j$ (item $E_j$)")
 
 
-# ------------------------------------------------------------------------- a model chapter
-@dataclass
+# ------------------------------------------------------------------------- the results chapter
 def show_variant_runs(rep: Reproduction, name: str, dataset: str, title: str,
                       profile: str = "cpu-paper") -> bool:
     """The results chapter's view of one variant of the long-run profile on one dataset: what
@@ -130,6 +129,8 @@ def show_variant_runs(rep: Reproduction, name: str, dataset: str, title: str,
     return True
 
 
+# ------------------------------------------------------------------------- a model chapter
+@dataclass
 class Chapter:
     """One model chapter's run, as its `parameters` cell set it, and the committed long runs."""
 

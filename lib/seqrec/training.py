@@ -415,6 +415,8 @@ def _epochs(run: _Run, state: _State, progress: bool, deadline: float | None):
                    unit="epoch", mininterval=10, ascii=True, ncols=100)
     last_ranks = None
     check_pace = cfg.stop_if_unfinishable      # once, as soon as this process knows its pace
+    started_at = state.epoch                   # a resumed run's earlier pace is another process's
+    state.last_eval_seconds = None             # (another load on the machine, another machine)
     try:
         if state.epoch == 0 and not state.history:
             last_ranks = _eval_and_select(run.model, run.data, cfg, state, epoch=0, loss=None,
@@ -442,8 +444,8 @@ def _epochs(run: _Run, state: _State, progress: bool, deadline: float | None):
                 bar.set_postfix(loss=f"{loss:.4f}", best=f"{state.best['score']:.4f}")
             if ckpt and (epoch % cfg.checkpoint_every == 0 or epoch == cfg.epochs):
                 _save_checkpoint(ckpt, run.model, run.optimizer, state, run.generator, run.identity)
-            reason = _reason_to_stop(cfg, state, deadline, run.device, check_pace)
-            check_pace = check_pace and _recent_epoch_seconds(state.history) is None
+            reason = _reason_to_stop(cfg, state, deadline, run.device, check_pace, started_at)
+            check_pace = check_pace and _recent_epoch_seconds(state.history, started_at) is None
             if reason:
                 if ckpt:
                     _save_checkpoint(ckpt, run.model, run.optimizer, state, run.generator,
@@ -471,11 +473,12 @@ def _finish(run: _Run, state: _State, last_ranks) -> dict:
 
 
 def projected_seconds_left(cfg: TrainConfig, history: list[dict], epoch: int,
-                           eval_seconds: float | None) -> float | None:
-    """Seconds the epochs after `epoch` should take at the pace measured so far: the median of
-    the last (up to) five training epochs per epoch, and the latest evaluation per evaluation
-    still due. None before three epochs are measured (the first one includes warm-up)."""
-    epoch_seconds = _recent_epoch_seconds(history)
+                           eval_seconds: float | None, measured_after: int = 0) -> float | None:
+    """Seconds the epochs after `epoch` should take at the pace measured so far (on the epochs
+    after `measured_after`: those this process trained): the median of the last (up to) five
+    training epochs per epoch, and the latest evaluation per evaluation still due. None before
+    three epochs are measured (the first one includes warm-up)."""
+    epoch_seconds = _recent_epoch_seconds(history, measured_after)
     if epoch_seconds is None:
         return None
     evals_left = evaluations_after(epoch, cfg.epochs, cfg.eval_every)
@@ -489,18 +492,20 @@ def evaluations_after(epoch: int, epochs: int, eval_every: int) -> int:
     return epochs // eval_every - epoch // eval_every + last_extra
 
 
-def _recent_epoch_seconds(history: list[dict]) -> float | None:
-    """Median of the last (up to) five training epochs; None before three were measured (the
-    median of three ignores the first epoch's warm-up)."""
-    trained = [h["seconds"] for h in history if h["epoch"] > 0][-5:]
+def _recent_epoch_seconds(history: list[dict], after: int = 0) -> float | None:
+    """Median of the last (up to) five training epochs after epoch `after`; None before three
+    were measured (the median of three ignores the first epoch's warm-up)."""
+    trained = [h["seconds"] for h in history if h["epoch"] > after][-5:]
     return statistics.median(trained) if len(trained) >= 3 else None
 
 
 def _reason_to_stop(cfg: TrainConfig, state: _State, deadline: float | None,
-                    device: torch.device, check_pace: bool) -> str | None:
+                    device: torch.device, check_pace: bool, started_at: int = 0) -> str | None:
     """Why the run must stop after this epoch, or None: the deadline has passed, or (`check_pace`:
     `stop_if_unfinishable`, checked once, when the pace of the first epochs is known) the pace
-    measured here says the rest needs more than UNFINISHABLE_MARGIN times the time left.
+    measured here (on the epochs after `started_at`, those this process trained: a resumed run
+    is judged by its pace now) says the rest needs more than UNFINISHABLE_MARGIN times the time
+    left.
     Stopping early leaves the time budget to runs that can finish (a checkpoint on a machine that
     does not last is lost; a record is not). Checked once only, so that a later, passing slowdown
     (another job on the machine) never stops a run that has started."""
@@ -511,16 +516,19 @@ def _reason_to_stop(cfg: TrainConfig, state: _State, deadline: float | None,
         return "time budget reached"
     if not check_pace:
         return None
-    left = projected_seconds_left(cfg, state.history, state.epoch, state.last_eval_seconds)
+    left = projected_seconds_left(cfg, state.history, state.epoch, state.last_eval_seconds,
+                                  started_at)
     if left is None or left <= UNFINISHABLE_MARGIN * (deadline - now):
         return None
     autocast = cfg.use_amp(device)
     precision = "bf16 autocast" if autocast else "fp32"
+    eval_pace = (f"{state.last_eval_seconds:.2f} s per evaluation" if state.last_eval_seconds
+                 else "evaluations not timed yet")
     if device.type == "cpu" and not autocast and cfg.amp == "auto":
         precision += ": this CPU has no native bf16 units"
     return (f"cannot finish within the time budget on this machine: {cfg.epochs - state.epoch} "
-            f"epochs left at {_recent_epoch_seconds(state.history):.2f} s per epoch and "
-            f"{state.last_eval_seconds or 0:.2f} s per evaluation (training in {precision}) need "
+            f"epochs left at {_recent_epoch_seconds(state.history, started_at):.2f} s per epoch "
+            f"and {eval_pace} (training in {precision}) need "
             f"about {_duration(left)}, the budget leaves {_duration(deadline - now)}. Run it on a "
             "faster device (a GPU, or a CPU with bf16 units) or with a longer budget on a machine "
             "that keeps its checkpoints")
