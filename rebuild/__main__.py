@@ -19,7 +19,10 @@ def _run(args) -> int:
             raise SeqrecError("--device is for local runs; on a cluster set `device` in the "
                               "profile's train section (or leave it 'auto')")
         cells = [cell.with_config(device=args.device) for cell in cells]
-    if args.budget_minutes and args.executor == "local" and not args.force:
+    if args.force:                         # train to the budget and pause there, resumable: a
+        # cell longer than one session goes on in the next one where the machine keeps it
+        cells = [cell.with_config(stop_if_unfinishable=False) for cell in cells]
+    elif args.budget_minutes and args.executor == "local":
         from .plan import refuse_unfit
         unfit = refuse_unfit(profile, cells, args.budget_minutes, args.jobs, args.bench)
         if unfit:
@@ -97,7 +100,8 @@ def main(argv=None) -> int:
     run.add_argument("--device", help="run the cells on this device (e.g. cuda) whatever the "
                      "profile says; a device never changes a run's identity")
     run.add_argument("--force", action="store_true", help="start cells even where their projected "
-                     "time on this CPU exceeds --budget-minutes (see `plan`)")
+                     "time on this CPU exceeds --budget-minutes (see `plan`) and train them until "
+                     "the budget, pausing at a checkpoint that the same command resumes")
     run.add_argument("--executor", choices=("local", "slurm"), default="local")
     run.add_argument("--bench", help="benchmark files the projections read (a glob; default "
                      "results/bench*.json)")

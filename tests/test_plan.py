@@ -112,3 +112,22 @@ def test_run_refuses_a_cell_whose_projection_exceeds_the_budget_unless_forced(tm
     assert main(["run", "--profile", ref, "--engine", "direct", "--budget-minutes", "5",
                  "--bench", bench, "--force"]) == 0           # the real epoch takes a second
     assert state(profile, profile.cells()[0]) == "done"
+
+
+def test_a_forced_run_trains_to_its_budget_instead_of_stopping_when_it_cannot_finish(tmp_path, monkeypatch):
+    """`--force` is for a cell longer than one session: it must train until the budget (and pause
+    there, resumable), so the in-run pace guard that the profile switches on is switched off."""
+    import rebuild.local
+    ref = write_profile(tmp_path, models=("sasrec",), epochs=1, stop_if_unfinishable=True)
+    write_bench(tmp_path, {"sasrec": 1.0})
+    started = {}
+
+    def fake_run_local(profile, cells, **_):
+        started["guard"] = [cell.config.stop_if_unfinishable for cell in cells]
+        return {k: [] for k in ("done", "skipped", "failed", "paused", "interrupted", "not started")}
+
+    monkeypatch.setattr(rebuild.local, "run_local", fake_run_local)
+    common = ["run", "--profile", ref, "--engine", "direct", "--budget-minutes", "5",
+              "--bench", str(tmp_path / "bench*")]
+    assert main(common) == 0 and started["guard"] == [True]         # the profile's guard stands
+    assert main(common + ["--force"]) == 0 and started["guard"] == [False]
