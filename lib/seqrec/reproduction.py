@@ -201,6 +201,28 @@ def variant_runs(rep: Reproduction, name: str, dataset: str) -> list[dict]:
     return runs + floors if runs else []
 
 
+def variant_reading(rep: Reproduction, name: str, dataset: str) -> str:
+    """A sentence on which findings rows on `dataset` the variant `name`'s runs decide (a row reads
+    on the best setting that holds both of its models: `findings.evidence_for`), and, where none,
+    which of the rows' models the variant has no run of."""
+    rows = rep.findings[rep.findings["read on"].str.startswith(DATASET_LABELS[dataset])]
+    on_variant = rows["evidence"].str.contains(f"~{name})", regex=False)
+    where = DATASET_LABELS[dataset]
+    if on_variant.any():
+        return (f"Of the {len(rows)} findings rows read on {where}, {on_variant.sum()} rest on these "
+                f"runs (their *evidence* column names `~{name}`).")
+    have = {r["config"]["model"] for r in variant_runs(rep, name, dataset)}
+    pairs = [{m, against} for m, against in zip(rows["model"], rows["against"])]
+    lacking = set().union(*pairs) - have
+    if not all(pair & lacking for pair in pairs):
+        return (f"None of the {len(rows)} findings rows read on {where} rests on these runs: each "
+                "rests on the setting its *evidence* column names.")
+    return (f"None of the {len(rows)} findings rows read on {where} rests on these runs: each "
+            f"compares a model that has no `{name}` run on {where} "
+            f"({', '.join(LABELS[m] for m in LABELS if m in lacking)}), so it rests on the "
+            "setting its *evidence* column names.")
+
+
 def longer_training(rep: Reproduction, name: str, dataset: str, metric: str = "NDCG@10") -> pd.DataFrame:
     """Per model of the variant `name` on `dataset`: `metric` of its main long run, of the
     variant's run (seeds averaged, at `rep.when` under `rep.protocol`) and the paper's value;
