@@ -205,9 +205,9 @@ def variant_reading(rep: Reproduction, name: str, dataset: str) -> str:
     """A sentence on which findings rows on `dataset` the variant `name`'s runs decide (a row reads
     on the best setting that holds both of its models: `findings.evidence_for`), and, where none,
     which of the rows' models the variant has no run of."""
-    rows = rep.findings[rep.findings["read on"].str.startswith(DATASET_LABELS[dataset])]
-    on_variant = rows["evidence"].str.contains(f"~{name})", regex=False)
     where = DATASET_LABELS[dataset]
+    rows = rep.findings[rep.findings["read on"].str.startswith(where)]   # stand-in rows included
+    on_variant = rows["evidence"].str.contains(f"~{name})", regex=False)
     if on_variant.any():
         return (f"Of the {len(rows)} findings rows read on {where}, {on_variant.sum()} rest on these "
                 f"runs (their *evidence* column names `~{name}`).")
