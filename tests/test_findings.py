@@ -110,6 +110,14 @@ def test_curves_ahead_at_some_epochs_only_are_partly_reproduced():
     assert read(recs, claim("curve", epochs=(200, None)))["outcome"] == "reproduced"
 
 
+def test_a_curve_read_on_runs_shorter_than_the_claims_window_says_where_they_end():
+    recs = [make_record("caser+", GOOD, FLAT_HIGH), make_record("caser", BAD, FLAT_LOW)]   # 390 epochs
+    short = read(recs, claim("curve", epochs=(1, 500)))["effect (full)"]
+    assert "at 39 of 39 evaluated epochs in 1-390; the runs end at epoch 390, before the claim's " \
+           "window ends at 500" in short
+    assert "the runs end" not in read(recs, claim("curve", epochs=(1, 250)))["effect (full)"]
+
+
 def test_a_dataset_without_a_copy_is_not_tested_and_its_stand_in_says_so():
     recs = [make_record("caser+", GOOD, FLAT_HIGH), make_record("caser", BAD, FLAT_LOW)]
     rows = F.findings(recs, ("full",), claims=[claim(datasets=("fs-tky",))])

@@ -25,7 +25,8 @@ OUTCOMES = {
     "reproduced": "our runs show what the paper states: for a comparison, a paired Wilcoxon test "
                   "over users (p < 0.05) in the paper's direction, with every seed on the same "
                   "side; for a stated size, that and a 95 % interval that reaches the size; for "
-                  "a curve, ahead at every evaluated epoch of the claim's window",
+                  "a curve, ahead at every evaluated epoch of the claim's window (of the part the runs "
+                  "cover, where they end before it: the evidence then says where they end)",
     "partly reproduced": "part of the claim holds and part does not: a significant gain smaller "
                          "than the stated size, a significant win on some of the nine metrics "
                          "only, or a curve ahead at some evaluated epochs only (the evidence "
@@ -338,11 +339,14 @@ def read_curve(claim: Claim, setting: Setting, protocol: str) -> Reading:
         ahead += sum(va[e] > vb[e] for e in shared)
         total += len(shared)
     moving, conv = _convergence(setting, (claim.model, claim.against), seeds, protocol)
-    end = last if last is not None else max(setting.runs[claim.model][s]["last"]["epoch"] for s in seeds)
+    trained = min(setting.runs[m][s]["last"]["epoch"] for m in (claim.model, claim.against) for s in seeds)
+    end = trained if last is None else min(last, trained)   # the window the runs cover
     if total == 0:
         return Reading("not tested", f"no evaluated epoch in {first}-{end}", conv, moving)
     effect = (f"{LABELS[claim.model]} ahead of {LABELS[claim.against]} at {ahead} of {total} "
-              f"evaluated epochs in {first}-{end}" + (f" (over {len(seeds)} seeds)" if len(seeds) > 1 else ""))
+              f"evaluated epochs in {first}-{end}" + (f" (over {len(seeds)} seeds)" if len(seeds) > 1 else "")
+              + (f"; the runs end at epoch {trained}, before the claim's window ends at {last}"
+                 if last is not None and trained < last else ""))
     outcome = ("reproduced" if ahead == total else "reversed" if ahead == 0 else "partly reproduced")
     return Reading(outcome, effect, conv, moving)
 
