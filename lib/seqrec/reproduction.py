@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import convergence
 from . import findings as F
 from . import protocol_match
 from .committed import LONG_RUN_PROFILES, cost_of_missing_runs, long_runs
@@ -246,8 +247,20 @@ def longer_training(rep: Reproduction, name: str, dataset: str, metric: str = "N
     for run in [r for r in ("main", name) if ("value", r) in out.columns]:
         table[f"{metric}, {out.loc[table.index, ('epochs', run)].astype(int).max()} epochs"] = (
             out.loc[table.index, ("value", run)])
+    peaks = {m: highest_test(runs, m, rep.protocol, metric) for m in table.index}
+    table[f"highest {metric} in the {name} run"] = [peaks[m][1] for m in table.index]
+    table["at epoch"] = [peaks[m][0] for m in table.index]
     paper = {m: paper_row(m, dataset) for m in table.index}
     table[f"{metric}, the paper"] = [p[metric] if p is not None else float("nan")
                                      for p in paper.values()]
     table.index = [LABELS[m] for m in table.index]
     return table.round(4)
+
+
+def highest_test(recs: list[dict], model: str, protocol: str, metric: str = "NDCG@10") -> tuple[int, float]:
+    """(epoch, value) where `model`'s test `metric` curve, averaged over its seeds in `recs`, is
+    highest: a curve that peaks early and falls shows it here (a description of the curve, not a
+    model choice, which uses the validation split)."""
+    curves = [convergence.test_curve(r, protocol, metric) for r in recs if r["config"]["model"] == model]
+    mean = pd.concat([pd.Series(c[:, 1], index=c[:, 0]) for c in curves], axis=1).dropna().mean(axis=1)
+    return int(mean.idxmax()), float(mean.max())
