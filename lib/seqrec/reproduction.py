@@ -12,14 +12,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import convergence
 from . import findings as F
 from . import protocol_match
 from .committed import LONG_RUN_PROFILES, cost_of_missing_runs, long_runs
 from .errors import DataError
 from .registry import BASELINES, DATASET_LABELS, LABELS, MODELS
 from .paper import paper_row
-from .results import find_records, read_record, variant
+from .results import curves, find_records, read_record, variant
 from .tables import table1
 
 
@@ -261,6 +260,6 @@ def highest_test(recs: list[dict], model: str, protocol: str, metric: str = "NDC
     """(epoch, value) where `model`'s test `metric` curve, averaged over its seeds in `recs`, is
     highest: a curve that peaks early and falls shows it here (a description of the curve, not a
     model choice, which uses the validation split)."""
-    curves = [convergence.test_curve(r, protocol, metric) for r in recs if r["config"]["model"] == model]
-    mean = pd.concat([pd.Series(c[:, 1], index=c[:, 0]) for c in curves], axis=1).dropna().mean(axis=1)
+    curve = curves([r for r in recs if r["config"]["model"] == model], metric, "test", protocol)
+    mean = curve.pivot_table(index="epoch", columns="seed", values="value").dropna().mean(axis=1)
     return int(mean.idxmax()), float(mean.max())
