@@ -9,7 +9,12 @@ from .data.registry import DATASETS
 
 CLASSES = {**models.CLASSES, **baselines.CLASSES}          # name -> class, models first
 MODELS = tuple(n for n, c in models.CLASSES.items() if c.in_paper)   # the paper's five models
-REFERENCE_MODELS = tuple(n for n in models.CLASSES if n not in MODELS)  # ours: "sasrec-original"
+REFERENCE_MODELS = tuple(n for n in models.CLASSES if n not in MODELS)  # ours: "sasrec-original"...
+# each of ours -> the paper's model it is the faithful original of: "caser-original" -> "caser"
+REFERENCE_OF = {name: models.CLASSES[name].reference_for for name in REFERENCE_MODELS}
+# the paper's model -> ours built as its own paper builds it: "caser" -> ("caser-original",)
+REFERENCES_FOR = {m: tuple(r for r, of in REFERENCE_OF.items() if of == m)
+                  for m in MODELS if m in REFERENCE_OF.values()}
 BASELINES = tuple(baselines.CLASSES)                        # the non-learned floors
 LABELS = {name: cls.label for name, cls in CLASSES.items()}           # "caser+" -> "Caser+"
 CHAPTERS = {name: cls.chapter for name, cls in CLASSES.items()}       # "caser+" -> "caser_plus"

@@ -10,6 +10,11 @@ length L from the left-padded training sequence x_0 = pad, x_1..x_m (m = n - 2):
 so the first real item x_1, with a padding input, is itself a target. Negatives are drawn uniformly
 with replacement from {1..N} minus the items the user saw in the relevant prefix, by rejection
 (resampling only the rejected entries, in whole-tensor rounds).
+
+The original Caser and CosRec (their reference code's `interactions.py`, `to_sequence`) train
+instead on EVERY window of L + T consecutive training items of every user, each epoch
+(`sliding_windows`): the first L items are the input, the last T the targets, all scored from the
+input's last position; a user with fewer than L + T training items gives one window, left-padded.
 """
 from __future__ import annotations
 
@@ -31,6 +36,27 @@ def training_windows(data: SequenceData, users: torch.Tensor, lookback: int,
     inputs = data.windows(users, end, lookback)                         # x_{c-L+1..c}
     targets = data.windows(users, end + 1, lookback)                    # x_{c-L+2..c+1}
     return inputs, targets
+
+
+def sliding_windows(data: SequenceData, lookback: int, future: int
+                    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Every window of L + T consecutive training items of every user, in user order:
+    (users [W], inputs [W, L], targets [W, T]); 0 marks padding.
+
+    A user with m >= L + T training items has m - L - T + 1 windows, the j-th (j = 0, 1, ...)
+    ending at item e = L + T + j; a shorter user has one, ending at e = m, left-padded (its targets
+    are padding too when m < T: the loss masks them). Input x_{e-T-L+1..e-T}, targets x_{e-T+1..e}.
+    """
+    m = data.prefix_length("train")                                   # [U] training length
+    span = lookback + future
+    count = (m - span + 1).clamp_min(1)                               # [U] windows per user
+    users = torch.repeat_interleave(data.all_users(), count)          # [W]
+    first = torch.cumsum(count, 0) - count                            # [U] index of a user's first
+    j = torch.arange(users.shape[0], device=data.device) - first[users - 1]   # [W] 0..count-1
+    end = torch.minimum(span + j, m[users - 1])                       # [W] last target e
+    inputs = data.windows(users, end - future, lookback)              # [W, L] x_{e-T-L+1..e-T}
+    targets = data.windows(users, end, future)                        # [W, T] x_{e-T+1..e}
+    return users, inputs, targets
 
 
 def sample_negatives(data: SequenceData, users: torch.Tensor, within: torch.Tensor, shape: tuple,

@@ -24,14 +24,26 @@ WARMUP_STEPS = 3     # eager steps on a side stream before recording (cuDNN/cuBL
 
 
 # ---------------------------------------------------------------------------------------- losses
-def bce_loss(scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Mean BCE-with-logits over the unmasked entries; scores [B, T, 1 + K] with the positive first,
-    mask [B, T] True where the target is a real item."""
-    labels = torch.zeros_like(scores)
-    labels[..., 0] = 1.0
-    per = F.binary_cross_entropy_with_logits(scores.float(), labels, reduction="none")  # [B, T, K+1]
-    m = mask[..., None].to(per.dtype)
-    return (per * m).sum() / (m.sum() * scores.shape[-1]).clamp_min(1)
+BCE_REDUCTIONS = ("entries", "means")
+
+
+def bce_loss(scores: torch.Tensor, mask: torch.Tensor, positives: int = 1,
+             reduction: str = "entries") -> torch.Tensor:
+    """BCE-with-logits; scores [B, T, K] whose first `positives` candidates (last axis) are the
+    positives, the rest negatives; mask [B, T] (per position) or [B, T, K] (per entry), True where
+    the entry counts (a real target).
+
+    reduction 'entries' (the toolkit): the mean over every unmasked entry, positive or negative;
+    'means' (Caser's and CosRec's reference code): the mean over the positive entries plus the mean
+    over the negative entries, -mean(log s(pos)) - mean(log(1 - s(neg)))."""
+    labels = torch.zeros_like(scores, dtype=torch.float32)
+    labels[..., :positives] = 1.0
+    per = F.binary_cross_entropy_with_logits(scores.float(), labels, reduction="none")  # [B, T, K]
+    m = (mask[..., None] if mask.dim() < scores.dim() else mask).to(per.dtype).expand_as(per)
+    if reduction == "entries":
+        return (per * m).sum() / m.sum().clamp_min(1)
+    pos, neg = m * labels, m * (1 - labels)
+    return (per * pos).sum() / pos.sum().clamp_min(1) + (per * neg).sum() / neg.sum().clamp_min(1)
 
 
 def ce_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -45,14 +57,19 @@ def ce_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
 
 # ---------------------------------------------------------------------------------------- steps
 class TrainStep:
-    """loss = step(users [B], inputs [B, L], targets [B, T], negatives [B, T] or None).
+    """loss = step(users [B], inputs [B, L], targets [B, T], negatives [B, T] / [B, n] or None).
 
-    bce: the candidates of position t are (target, negative); ce: all items (`score_positions`).
+    bce, targets at positions (the toolkit): the candidates of the t-th of the last T positions are
+    (its target, one negative); bce, targets after the window (`window_targets`, the original Caser
+    and CosRec): all T targets and n negatives are scored from the window's last position;
+    ce: all items (`score_positions`). `reduction`: how bce averages (`bce_loss`).
     Returns the detached loss as a 0-d device tensor (no host synchronisation)."""
 
-    def __init__(self, model, forward, optimizer, loss: str, autocast: bool):
+    def __init__(self, model, forward, optimizer, loss: str, autocast: bool,
+                 reduction: str = "entries", window_targets: bool = False):
         self.model, self.forward, self.optimizer = model, forward, optimizer
         self.loss, self.autocast = loss, autocast
+        self.reduction, self.window_targets = reduction, window_targets
         self.device_type = next(model.parameters()).device.type
         self.cache_casts = True                 # autocast's weight-cast cache (off inside graphs)
         self.grads_to_none = True               # False once a graph owns the gradient buffers
@@ -60,9 +77,15 @@ class TrainStep:
     def compute_loss(self, users, inputs, targets, negatives) -> torch.Tensor:
         with torch.autocast(self.device_type, dtype=torch.bfloat16, enabled=self.autocast,
                             cache_enabled=self.cache_casts):
+            if self.loss == "bce" and self.window_targets:
+                candidates = torch.cat([targets, negatives], dim=-1)[:, None]  # [B, 1, T + n]
+                real = torch.cat([targets > 0, negatives > 0], dim=-1)[:, None]  # [B, 1, T + n]
+                return bce_loss(self.forward(users, inputs, candidates), real, targets.shape[1],
+                                self.reduction)
             if self.loss == "bce":
                 candidates = torch.stack([targets, negatives], dim=-1)        # [B, T, 2]
-                return bce_loss(self.forward(users, inputs, candidates), targets > 0)
+                return bce_loss(self.forward(users, inputs, candidates), targets > 0, 1,
+                                self.reduction)
             return ce_loss(self.model.score_positions(users, inputs, targets.shape[1]), targets)
 
     def __call__(self, users, inputs, targets, negatives) -> torch.Tensor:

@@ -1,10 +1,15 @@
 """One training loop for every model (reference notes, section 2).
 
-Per epoch: users are shuffled and each gets ONE random window of length L (`sampling.
-training_windows`); a model that `scores_every_position` is trained on every position of the window,
-the others (Caser, CosRec) on the last one only; each target gets one negative drawn uniformly from
+Per epoch (the toolkit's regime, `windows: random`): users are shuffled and each gets ONE random
+window of length L (`sampling.training_windows`); a model that `scores_every_position` is trained
+on every position of the window (`targets: every`; `targets: last` keeps the last one only), the
+others (Caser, CosRec) on the last one only; each target gets one negative drawn uniformly from
 the items outside the user's training sequence; the loss is binary cross-entropy with logits,
-averaged over all non-padding (positive and negative) entries; Adam at lr 1e-3. Everything stays on
+averaged over all non-padding (positive and negative) entries; Adam at lr 1e-3. The original Caser
+and CosRec train on every sliding window of L + T items instead (`windows: sliding`,
+`sampling.sliding_windows`), T targets and n negatives per window scored from its last position,
+the loss a sum of two means (`bce_reduction: means`); each of these fields is 'auto' by default:
+the model's own regime (`training_regime` of its class), the toolkit's for the paper's five. Everything stays on
 the training device. Every `eval_every` epochs the model ranks the validation and test targets under
 each protocol; the model is SELECTED on validation only (under `SELECTION_PROTOCOL`), and the
 record keeps the test metrics both at the best-validation epoch and at the last epoch (the authors'
@@ -34,7 +39,8 @@ from .evaluation import PROTOCOLS, SELECTION_PROTOCOL, check_protocols, evaluate
 from .results import (COMPLETE, FAILED, PAUSED, RECORD_NAME, RECORD_SCHEMA, STATUS_NAME,
                       code_version, config_hash, environment, read_record, status,
                       write_json_atomic)
-from .sampling import sample_negatives, training_windows
+from .models.base import REGIME_SWITCHES
+from .sampling import sample_negatives, sliding_windows, training_windows
 from .sequences import SequenceData
 from .steps import GraphedTrainStep, TrainStep
 
@@ -47,6 +53,13 @@ EXECUTION_ONLY = ("device", "compile", "cuda_graphs", "eval_batch_size", "stop_i
 # the config hash either
 LABEL_FIELDS = ("profile", "variant")
 COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
+# the training regime: which windows an epoch trains on and which of their items are targets.
+# Each field is 'auto' by default (the model's `training_regime`, else the toolkit's) and, at
+# 'auto', leaves the config hash as it was before these fields existed (`TrainConfig.identity`)
+REGIME_FIELDS = ("targets", *REGIME_SWITCHES)
+WINDOWS = ("random", "sliding")
+TARGET_POSITIONS = ("every", "last")
+BCE_REDUCTIONS = ("entries", "means")
 
 
 # users per evaluation batch under eval_batch_size 'auto' (`TrainConfig.eval_batch`): on a GPU a
@@ -91,6 +104,13 @@ class TrainConfig:
     eval_batch_size: int | str = "auto"  # users per evaluation batch ('auto': `eval_batch`)
     stop_if_unfinishable: bool = False   # with a deadline: stop as soon as the pace measured here
                                          # says the run cannot finish before it (`projected_seconds_left`)
+    # the training regime ('auto': the model's own, `TrainConfig.regime`)
+    windows: str = "auto"          # "random": one window of L per user and epoch (the toolkit);
+                                   # "sliding": every window of L + T items (Caser's, CosRec's code)
+    targets: str = "auto"          # random windows: "every" position of the window or the "last"
+    future_targets: int | str = "auto"   # sliding windows: T items after the window
+    negatives: int | str = "auto"  # sliding windows: negatives per window (random: one per target)
+    bce_reduction: str = "auto"    # "entries": mean over every entry; "means": mean(pos) + mean(neg)
     profile: str = "custom"        # label only: which parameter profile produced the run
     variant: str = ""              # label only: "" = the paper's setting, else the variant's name
     model_options: dict = field(default_factory=dict)
@@ -138,6 +158,47 @@ class TrainConfig:
         if self.cuda_graphs and self.compile:
             raise ConfigError("cuda_graphs and compile exclude each other; for compiled code with "
                               "CUDA graphs use compile='reduce-overhead'")
+        for name, valid in (("windows", WINDOWS), ("targets", TARGET_POSITIONS),
+                            ("bce_reduction", BCE_REDUCTIONS)):
+            if getattr(self, name) not in ("auto", *valid):
+                raise unknown(f"{name} value", getattr(self, name), ("auto", *valid), where=name)
+        for name in ("future_targets", "negatives"):
+            v = getattr(self, name)
+            if v != "auto" and (not isinstance(v, int) or isinstance(v, bool) or v < 1):
+                raise ConfigError(f"{name} must be 'auto' or an integer >= 1, got {v!r}")
+
+    def regime(self, model) -> dict:
+        """The training regime this config gives `model`: every 'auto' field resolved to the
+        model's own (`training_regime` of its class) or else the toolkit's (one random window
+        per user; every position a target where the model scores every position; one target
+        and one negative; BCE averaged over entries). Raises ConfigError on a combination the
+        loop cannot train."""
+        own = dict(getattr(model, "training_regime", {}))
+        asked = {k: getattr(self, k) for k in REGIME_FIELDS}
+        windows = own.get("windows", "random") if asked["windows"] == "auto" else asked["windows"]
+        every = getattr(model, "scores_every_position", False)
+        name = getattr(model, "name", type(model).__name__)
+        out = {"windows": windows,
+               "bce_reduction": (own.get("bce_reduction", "entries")
+                                 if asked["bce_reduction"] == "auto" else asked["bce_reduction"])}
+        if windows == "random":
+            for k in ("future_targets", "negatives"):
+                if asked[k] != "auto":
+                    raise ConfigError(f"{k} applies to sliding windows (windows: sliding); with "
+                                      "random windows every target has one negative")
+            targets = ("every" if every else "last") if asked["targets"] == "auto" else asked["targets"]
+            if targets == "every" and not every:
+                raise ConfigError(f"{name} scores only the last position of a window: "
+                                  "targets must be 'last' or 'auto'")
+            return {**out, "targets": targets, "future_targets": 1, "negatives": 1}
+        if asked["targets"] not in ("auto", "last"):
+            raise ConfigError("sliding windows score their T targets from the window's last "
+                              "position: targets must be 'last' or 'auto'")
+        if self.loss != "bce":
+            raise ConfigError("sliding windows train with the reference code's loss: loss: bce")
+        pick = lambda k: own.get(k, 1) if asked[k] == "auto" else asked[k]  # noqa: E731
+        return {**out, "targets": "last", "future_targets": pick("future_targets"),
+                "negatives": pick("negatives")}
 
     def resolved_device(self) -> torch.device:
         if self.device == "auto":
@@ -163,7 +224,8 @@ class TrainConfig:
         switches and labels. Records carry it; the grid runner calls a cell done when it matches.
         It never depends on the machine that computes it (a login node and a GPU node agree):
         `amp` counts as written ('auto', 'on', 'off'); the record keeps what it resolved to."""
-        config = {k: v for k, v in asdict(self).items() if k not in EXECUTION_ONLY + LABEL_FIELDS}
+        config = {k: v for k, v in asdict(self).items() if k not in EXECUTION_ONLY + LABEL_FIELDS
+                  and not (k in REGIME_FIELDS and v == "auto")}   # as before these fields
         config["amp"] = {True: "on", False: "off"}.get(self.amp, self.amp)
         return config_hash(config)
 
@@ -248,7 +310,8 @@ def use_fast_kernels(device: torch.device) -> None:
 
 def make_optimizer(model, cfg: TrainConfig, device: torch.device):
     """Adam (lr cfg.lr, PyTorch's other defaults, as the authors; a model may set its own
-    `adam_betas`, as the original SASRec's 0.98) in its fused form where PyTorch
+    `adam_betas`, as the original SASRec's 0.98, and `adam_weight_decay`, the coupled L2 of the
+    original Caser and CosRec) in its fused form where PyTorch
     has one (CUDA, and CPU since torch 2.4): one kernel over all parameters instead of a few per
     parameter tensor; the same update up to float rounding. Capturable when the step is a graph."""
     params = [p for p in model.parameters() if p.requires_grad]
@@ -256,6 +319,7 @@ def make_optimizer(model, cfg: TrainConfig, device: torch.device):
         return None
     options = {"capturable": True} if cfg.cuda_graphs else {}
     options["betas"] = getattr(model, "adam_betas", (0.9, 0.999))   # SASRec's original: 0.98
+    options["weight_decay"] = getattr(model, "adam_weight_decay", 0.0)  # Caser's, CosRec's: l2
     try:
         return torch.optim.Adam(params, lr=cfg.lr, fused=True, **options)
     except (RuntimeError, TypeError, ValueError):       # no fused kernel for this device/dtype
@@ -277,33 +341,55 @@ def make_step(model, cfg: TrainConfig, device: torch.device):
     forward = model
     if cfg.compile:
         forward = torch.compile(model, mode=None if cfg.compile is True else cfg.compile)
-    step = TrainStep(model, forward, optimizer, cfg.loss, cfg.use_amp(device))
+    regime = cfg.regime(model)
+    step = TrainStep(model, forward, optimizer, cfg.loss, cfg.use_amp(device),
+                     regime["bce_reduction"], window_targets=regime["windows"] == "sliding")
     return (GraphedTrainStep(step) if cfg.cuda_graphs else step), optimizer
 
 
 def train_epoch(model, step, data: SequenceData, cfg: TrainConfig, generator) -> float:
-    """One pass over all users (one window each); returns the mean loss.
+    """One pass over the epoch's training windows (`epoch_windows`); returns the mean loss.
 
     All windows and negatives of the epoch are drawn up front, on the device (two vectorised
     draws); the batch loop then only slices them, so it never waits for the device until the
     epoch's loss is read at the end (the one host synchronisation of the epoch)."""
     model.train()
-    users_all = data.all_users()[torch.randperm(data.num_users, device=data.device,
-                                                generator=generator)]
-    inputs_all, targets_all = training_windows(data, users_all, cfg.lookback, generator)
-    T = cfg.lookback if model.scores_every_position else 1
-    targets_all = targets_all[:, -T:]                                  # [U, T] scored positions
-    negatives_all = None
-    if cfg.loss == "bce":                                              # [U, T] one per target
-        within = data.prefix_length("train")[users_all - 1]
-        negatives_all = sample_negatives(data, users_all, within, (T,), generator)
+    users_all, inputs_all, targets_all, negatives_all = epoch_windows(model, data, cfg, generator)
+    count = users_all.shape[0]
     total = torch.zeros((), device=data.device)
-    for start in range(0, data.num_users, cfg.batch_size):
+    for start in range(0, count, cfg.batch_size):
         sl = slice(start, start + cfg.batch_size)
         loss = step(users_all[sl], inputs_all[sl], targets_all[sl],
                     None if negatives_all is None else negatives_all[sl])
         total += loss * users_all[sl].numel()
-    return float(total) / data.num_users
+    return float(total) / count
+
+
+def epoch_windows(model, data: SequenceData, cfg: TrainConfig, generator):
+    """The epoch's training instances in the order they are trained, as `cfg.regime(model)` says:
+    (users [W], inputs [W, L], targets [W, T], negatives [W, T] / [W, n] or None (ce)).
+
+    random windows: one per user (W = U), users shuffled; the targets are the window's last T
+    positions (T = L for `targets: every`, else 1), one negative per target. sliding windows:
+    every window of L + T items of every user (`sliding_windows`), shuffled; T targets after the
+    window, n negatives per window. Negatives avoid the user's whole training sequence."""
+    regime = cfg.regime(model)
+    if regime["windows"] == "random":
+        users = data.all_users()[torch.randperm(data.num_users, device=data.device,
+                                                generator=generator)]
+        inputs, targets = training_windows(data, users, cfg.lookback, generator)
+        targets = targets[:, -(cfg.lookback if regime["targets"] == "every" else 1):]  # [U, T]
+        per_window = (targets.shape[1],)                                  # one per target
+    else:
+        users, inputs, targets = sliding_windows(data, cfg.lookback, regime["future_targets"])
+        order = torch.randperm(users.shape[0], device=data.device, generator=generator)
+        users, inputs, targets = users[order], inputs[order], targets[order]
+        per_window = (regime["negatives"],)
+    negatives = None
+    if cfg.loss == "bce":
+        within = data.prefix_length("train")[users - 1]
+        negatives = sample_negatives(data, users, within, per_window, generator)
+    return users, inputs, targets, negatives
 
 
 def _evaluate_both(model, data, cfg):
@@ -582,6 +668,7 @@ def _make_record(run: _Run, state: _State, last_ranks) -> dict:
         "code_version": code_version(),
         "environment": environment(resolved["device"]),
         "num_parameters": sum(p.numel() for p in model.parameters()),
+        "regime": run.cfg.regime(model) if run.cfg.epochs > 0 else None,   # 'auto' resolved
         "timings": {"train_seconds": round(state.train_seconds, 3),
                     "eval_seconds": round(state.eval_seconds, 3),
                     "epoch_seconds_median": (sorted(epoch_seconds)[len(epoch_seconds) // 2]

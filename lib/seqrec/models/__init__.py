@@ -11,7 +11,9 @@ positions (`model.scores_every_position`), causally (`check_causal(model, users,
 Parameter names (authors' config names differ only where noted in each class): `emb_size`,
 `dropout`, Caser: `num_ver_filters`, `num_hor_filters`, `act_conv`, `act_fc`; CosRec: `block_dims`,
 `fc_dim`, `act_fc`; SASRec: `num_blocks`, `num_heads`, and the switches that make it the original
-(`input_scale`, `padding_mask`, `block`, `init`, `adam_beta2`: `SASRecOriginal`); variants: `padding_embedding`, `horizontal`
+(`input_scale`, `padding_mask`, `block`, `init`, `adam_beta2`: `SASRecOriginal`); Caser and CosRec:
+`init`, `l2` and the sizes that make them the originals (`CaserOriginal`, `CosRecOriginal`, with
+their papers' training regimes); variants: `padding_embedding`, `horizontal`
 (Caser), `norm`, `pairs`, `channels_last` (CosRec). `defaults(name)` lists them with their values.
 """
 from __future__ import annotations
@@ -22,14 +24,15 @@ from torch import nn
 
 from ..errors import ConfigError, unknown
 from .base import SequentialRecommender
-from .caser import Caser, CaserPlus, HorizontalBank
+from .caser import Caser, CaserOriginal, CaserPlus, HorizontalBank
 from .causality import causality_gaps, check_causal, receptive_field
-from .cosrec import CosRec, CosRecPlus, cumulative_topleft_mean, pair_grid_factorised, \
+from .cosrec import CosRec, CosRecOriginal, CosRecPlus, cumulative_topleft_mean, pair_grid_factorised, \
     pair_grid_materialised, topleft_weights
 from .sasrec import SASRec, SASRecOriginal
 
-CLASSES = {cls.name: cls for cls in (SASRec, Caser, CaserPlus, CosRec, CosRecPlus, SASRecOriginal)}
-NAMES = tuple(CLASSES)          # the paper's five, then "sasrec-original" (`in_paper` False)
+CLASSES = {cls.name: cls for cls in (SASRec, Caser, CaserPlus, CosRec, CosRecPlus, SASRecOriginal,
+                                     CaserOriginal, CosRecOriginal)}
+NAMES = tuple(CLASSES)          # the paper's five, then the originals of ours (`in_paper` False)
 _SIZES = ("num_users", "num_items", "lookback")
 
 
@@ -80,6 +83,6 @@ def count_parameters(model: nn.Module) -> int:
 
 __all__ = ["NAMES", "CLASSES", "create", "defaults", "model_class",
            "load_authors_state_dict", "count_parameters", "SequentialRecommender", "SASRec", "Caser",
-           "CaserPlus", "CosRec", "CosRecPlus", "SASRecOriginal", "HorizontalBank", "cumulative_topleft_mean",
+           "CaserPlus", "CosRec", "CosRecPlus", "SASRecOriginal", "CaserOriginal", "CosRecOriginal", "HorizontalBank", "cumulative_topleft_mean",
            "topleft_weights", "pair_grid_factorised", "pair_grid_materialised", "causality_gaps",
            "check_causal", "receptive_field"]

@@ -14,12 +14,60 @@ candidate tensor. Column 0 is the padding id; callers mask it.
 from __future__ import annotations
 
 import numbers
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from ..errors import ConfigError, unknown
+
+
+class Difference(NamedTuple):
+    """One difference between the authors' toolkit version of a model (the paper's baseline) and the
+    model as its own paper and reference code build it: the switch that turns it, with its value
+    on each side. Each model module keeps one table of them (`DIFFERENCES`), which its chapter
+    prints and its ablation profile turns one at a time."""
+
+    component: str
+    toolkit: object          # the authors' toolkit (the paper's baseline): the toolkit class's default
+    original: object         # the original paper and its reference code: the original class's default
+    toolkit_does: str
+    original_does: str
+    source: str              # where the original says so (reference code line, paper section)
+    where: str = "model"     # the switch's home: "model" (a model option) or "train" (a TrainConfig field)
+
+
+# the training-loop switches of a model's own regime (TrainConfig fields of the same names)
+REGIME_SWITCHES = ("windows", "future_targets", "negatives", "bce_reduction")
+
+
+def sliding_window_regime(repo: str, windows: str, targets: str, negatives: str,
+                          loss: str) -> dict[str, Difference]:
+    """The four training-loop differences that Caser's and CosRec's reference code share (the same
+    `interactions.py` and training loop in both repositories), each with the line of `repo` that
+    says so. Their switches are TrainConfig fields (`seqrec.training`)."""
+    return {
+        "windows": Difference(
+            "training windows per epoch", "random", "sliding",
+            "one random window of L items per user per epoch (`sampling.training_windows`)",
+            "every sliding window of L + T items of every user, every epoch",
+            f"{repo} {windows}", "train"),
+        "future_targets": Difference(
+            "targets per window", 1, 3,
+            "the item after the window's last position (the toolkit's `keep_last.train: 1`)",
+            "the T = 3 items after the window, all scored from its last position",
+            f"{repo} {targets}", "train"),
+        "negatives": Difference(
+            "negatives per window", 1, 3, "one negative per target",
+            "`neg_samples` = 3 per window, none tied to a target (the class docstring's 'per "
+            "target, 9 in all' disagrees with the code)", f"{repo} {negatives}", "train"),
+        "bce_reduction": Difference(
+            "loss reduction", "entries", "means",
+            "binary cross-entropy averaged over every positive and negative entry",
+            "mean over the positives + mean over the negatives (twice the toolkit's at T = 3, "
+            "3 negatives)", f"{repo} {loss}", "train"),
+    }
 
 
 class SequentialRecommender(nn.Module):
@@ -39,6 +87,16 @@ class SequentialRecommender(nn.Module):
     # our alternative code paths: overrides that compute the same model another way
     # (`rebuild.benchmark --variants` times each)
     alternatives: tuple[dict, ...] = ()
+    # a model of ours that is not in the paper (`in_paper` False): the paper's model it is the
+    # faithful original of ("sasrec-original" -> "sasrec"), None otherwise
+    reference_for: str | None = None
+    # the training regime the model's own paper uses, where it differs from the toolkit's: values
+    # of TrainConfig's regime fields ('auto' resolves to them; `seqrec.training`), e.g.
+    # {"windows": "sliding", "future_targets": 3, "negatives": 3, "bce_reduction": "means"}
+    training_regime: dict = {}
+    # Adam's betas and coupled L2 weight decay, read by `training.make_optimizer`
+    adam_betas: tuple[float, float] = (0.9, 0.999)
+    adam_weight_decay: float = 0.0
 
     def __init__(self, num_users: int, num_items: int, lookback: int):
         super().__init__()
@@ -165,6 +223,34 @@ class Dropout(nn.Dropout):
             return F.dropout(x, self.p, self.training)
         keep = torch.rand(x.shape, device=x.device) >= self.p            # float32 draw at any dtype
         return x * keep.to(x.dtype).mul_(1.0 / (1.0 - self.p))   # as torch: mask/(1-p) in x.dtype
+
+
+CNN_INITS = ("torch", "reference")
+
+
+@torch.no_grad()
+def init_tables(kind: str, inputs: tuple[nn.Embedding, ...], output_weight: torch.Tensor,
+                output_bias: torch.Tensor) -> None:
+    """Initialise the embedding tables and the output layer of Caser or CosRec.
+
+    'torch': as created (the toolkit: N(0, 1) embeddings; CosRec's output layer a torch Linear).
+    'reference': as graytowne/caser_pytorch `caser.py` and zzxslp/CosRec `model.py` do,
+    `weight.data.normal_(0, 1.0 / embedding_dim)`: every input table N(0, std 1/d) with d its
+    width, the output rows N(0, std 1/D) with D their width, the output bias zero."""
+    if kind not in CNN_INITS:
+        raise unknown("init", kind, CNN_INITS)
+    if kind == "torch":
+        return
+    for table in inputs:
+        table.weight.normal_(0.0, 1.0 / table.embedding_dim)
+    output_weight.normal_(0.0, 1.0 / output_weight.shape[1])
+    output_bias.zero_()
+
+
+def check_weight_decay(l2) -> float:
+    if not isinstance(l2, (int, float)) or isinstance(l2, bool) or not 0 <= l2 < 1:
+        raise ConfigError(f"l2 (Adam's weight decay) must be a number in [0, 1), got {l2!r}")
+    return float(l2)
 
 
 def check_dropout(p) -> float:

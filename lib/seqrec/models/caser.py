@@ -31,11 +31,48 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import ConfigError, unknown
-from .base import (Dropout, SequentialRecommender, activation, check_dropout, check_positive_int,
-                   item_embedding)
+from .base import (REGIME_SWITCHES, Difference, Dropout, SequentialRecommender, activation, check_dropout,
+                   check_positive_int, check_weight_decay, init_tables, item_embedding,
+                   sliding_window_regime)
 
 HORIZONTAL_METHODS = ("auto", "fft", "dense", "loop")
 CHANNEL_ORDERS = ("filter_major", "height_major")
+
+# Caser as the toolkit builds it (`Caser`, the paper's baseline) and as its own paper's reference
+# code (graytowne/caser_pytorch, HEAD c4e10e4) builds and trains it (`CaserOriginal`): every
+# difference is a switch, of the model (an option of `Caser`) or of the training loop (a field of
+# `TrainConfig`), so that an ablation can turn them one at a time. The Caser chapter prints this
+# table. The same on both sides: nh = 16, dropout 0.5 on the conv features, no activation after
+# the vertical convolution, a learned embedding for the padding id, Adam at lr 1e-3, one output
+# per window at its last position, negatives drawn from the items outside the user's training
+# sequence.
+DIFFERENCES = {
+    **sliding_window_regime(
+        "caser_pytorch", windows="`interactions.py` `to_sequence` L136-176, `train_caser.py` "
+        "L103-105 and the shuffle of every instance L126", targets="`train_caser.py` `--T 3` L287",
+        negatives="`train_caser.py` L130, L203-234, `--neg_samples 3` L294",
+        loss="`train_caser.py` L166-170"),
+    "init": Difference(
+        "initialisation", "torch", "reference", "user, item, W2 and b2 tables N(0, 1) (torch's "
+        "nn.Embedding)", "user and item tables N(0, 1/d), W2 N(0, 1/2d), b2 zero (std)",
+        "caser_pytorch `caser.py` L63-66"),
+    "act_conv": Difference("horizontal activation", "Tanh", "ReLU", "tanh", "ReLU",
+                           "caser_pytorch `train_caser.py` `--ac_conv relu` L305"),
+    "act_fc": Difference("fc1 activation", "Tanh", "ReLU", "tanh", "ReLU",
+                         "caser_pytorch `train_caser.py` `--ac_fc relu` L306"),
+    "emb_size": Difference("embedding size d", 64, 50, "64", "50",
+                           "caser_pytorch `train_caser.py` `--d 50` L301"),
+    "num_ver_filters": Difference("vertical filters nv", 16, 4, "16", "4",
+                                  "caser_pytorch `train_caser.py` `--nv 4` L302"),
+    "l2": Difference("weight decay", 0.0, 1e-6, "none", "Adam(weight_decay=1e-6), coupled L2",
+                     "caser_pytorch `train_caser.py` L83-85, `--l2 1e-6` L293"),
+    "lookback": Difference("window L", 100, 5, "100 (the paper's final config; the book's runs: "
+                           "20)", "5", "caser_pytorch `train_caser.py` `--L 5` L286", "train"),
+    "batch_size": Difference("batch", 128, 512, "128", "512",
+                             "caser_pytorch `train_caser.py` `--batch_size 512` L291", "train"),
+    "epochs": Difference("epochs", 2000, 50, "2000", "50",
+                         "caser_pytorch `train_caser.py` `--n_iter 50` L289", "train"),
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -211,7 +248,9 @@ class Caser(SequentialRecommender):
     Hyperparameters (authors' configs `Caser.yaml` / `Caser2.yaml`, names in brackets): emb_size e [emb_size] = 64,
     num_ver_filters nv = 16, num_hor_filters nh = 16, act_conv = act_fc = 'Tanh', dropout
     [drop_rate] = 0.5 on the concatenated conv features. Variants: `padding_embedding`
-    ('learned' = authors, 'zero'), `horizontal` (how the bank is computed; same numbers).
+    ('learned' = authors, 'zero'), `horizontal` (how the bank is computed; same numbers); and the
+    switches to the original (`DIFFERENCES`): `init` ('torch' = toolkit, 'reference'), `l2`
+    (Adam's weight decay).
     Windows must have exactly `lookback` columns (the kernel bank is sized by it).
     """
 
@@ -227,8 +266,10 @@ class Caser(SequentialRecommender):
     def __init__(self, num_users: int, num_items: int, lookback: int, emb_size: int = 64,
                  num_ver_filters: int = 16, num_hor_filters: int = 16, dropout: float = 0.5,
                  act_conv: str = "Tanh", act_fc: str = "Tanh", padding_embedding: str = "learned",
-                 horizontal: str = "auto"):
+                 horizontal: str = "auto", init: str = DIFFERENCES["init"].toolkit,
+                 l2: float = DIFFERENCES["l2"].toolkit):
         super().__init__(num_users, num_items, lookback)
+        self.adam_weight_decay = check_weight_decay(l2)        # read by training.make_optimizer
         e = check_positive_int("emb_size", emb_size)
         nv = check_positive_int("num_ver_filters", num_ver_filters)
         nh = check_positive_int("num_hor_filters", num_hor_filters)
@@ -245,6 +286,8 @@ class Caser(SequentialRecommender):
         lag = torch.arange(L)[None, :] - torch.arange(L)[:, None] + L - 1   # [t, j] kernel row j-t+L-1
         self.register_buffer("vertical_index", torch.where(lag <= L - 1, lag, torch.full_like(lag, L)),
                              persistent=False)                               # [L, L], L = zero column
+        init_tables(init, (self.user_embeddings, self.item_embeddings), self.W2.weight,
+                    self.b2.weight)
 
     def check_length(self, length: int) -> None:
         if length != self.lookback:
@@ -324,3 +367,33 @@ class CaserPlus(Caser):
         """[B, T, nh·L] tanh(conv) of every height, cumulative max over time (causal pooling)."""
         a = self.act_conv(self.horizontal(emb))                             # [B, L, O]
         return a.cummax(dim=1).values[:, -last:]                            # [B, T, O] max over s <= t
+
+
+class CaserOriginal(Caser):
+    """Caser as its own paper's reference code builds and trains it (graytowne/caser_pytorch):
+    every switch of `DIFFERENCES` on the original's side: d = 50, nv = 4, nh = 16, ReLU, the
+    reference initialisation, Adam's weight decay 1e-6; and its training regime (`training_regime`,
+    which TrainConfig's 'auto' fields resolve to): every sliding window of L + T items each epoch,
+    T = 3 targets and 3 negatives per window, the loss as a sum of two means. Its settings (L = 5,
+    batch 512, 50 epochs) are a run's (`rebuild/profiles/cnn-original.yaml`). Not one of the
+    paper's five models: the yardstick its Caser is read against."""
+
+    name = "caser-original"
+    label = "Caser (original)"
+    in_paper = False
+    reference_for = "caser"
+    authors_class = None           # the Caser paper's own code, not the authors'
+    cost = 2
+    training_regime = {k: DIFFERENCES[k].original for k in REGIME_SWITCHES}
+
+    def __init__(self, num_users: int, num_items: int, lookback: int,
+                 emb_size: int = DIFFERENCES["emb_size"].original,
+                 num_ver_filters: int = DIFFERENCES["num_ver_filters"].original,
+                 num_hor_filters: int = 16, dropout: float = 0.5,
+                 act_conv: str = DIFFERENCES["act_conv"].original,
+                 act_fc: str = DIFFERENCES["act_fc"].original, padding_embedding: str = "learned",
+                 horizontal: str = "auto", init: str = DIFFERENCES["init"].original,
+                 l2: float = DIFFERENCES["l2"].original):
+        super().__init__(num_users, num_items, lookback, emb_size, num_ver_filters,
+                         num_hor_filters, dropout, act_conv, act_fc, padding_embedding,
+                         horizontal, init, l2)

@@ -31,11 +31,41 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import ConfigError, unknown
-from .base import (Dropout, SequentialRecommender, activation, check_dropout, check_positive_int,
-                   item_embedding)
+from .base import (REGIME_SWITCHES, Difference, Dropout, SequentialRecommender, activation,
+                   check_dropout, check_positive_int, check_weight_decay, init_tables,
+                   item_embedding, sliding_window_regime)
 
 NORMS = ("batch", "cell", "none")
 PAIR_CONSTRUCTIONS = ("factorised", "materialised")
+
+# CosRec as the toolkit builds it (`CosRec`, the paper's baseline) and as its own paper's reference
+# code (zzxslp/CosRec, HEAD 77dbe31) builds and trains it (`CosRecOriginal`), one switch per
+# difference (a model option or a TrainConfig field), as `caser.DIFFERENCES`. The same on both
+# sides: the pair grid [E_k; E_j], two blocks of widths 128 and 256 (1x1 conv, BN, ReLU, 3x3 conv,
+# BN, ReLU), the mean over the grid, tanh(fc1) then dropout 0.5, [h; p_u] scored against an output
+# table with a bias per item, a learned padding embedding, Adam at lr 1e-3.
+DIFFERENCES = {
+    **sliding_window_regime(
+        "CosRec", windows="`interactions.py` `to_sequence`, `train.py` L103-108 and the shuffle "
+        "of every instance L133", targets="`train.py` `--T 3` L314",
+        negatives="`train.py` L137, `--neg_samples 3` L321", loss="`train.py` L173-177"),
+    "init": Difference(
+        "initialisation", "torch", "reference", "user and item tables N(0, 1) (nn.Embedding); "
+        "output layer torch's Linear (uniform, bias too)", "user and item tables N(0, 1/d), "
+        "output rows W2 N(0, 1/(fc_dim + d)), bias b2 zero (std)", "CosRec `model.py` L38-41"),
+    "emb_size": Difference("embedding size d", 64, 50, "64", "50",
+                           "CosRec `train.py` `--d 50` L328"),
+    "fc_dim": Difference("fc1 width", 128, 150, "128", "150",
+                         "CosRec `train.py` `--fc_dim 150` L332"),
+    "l2": Difference("weight decay", 0.0, 5e-6, "none", "Adam(weight_decay=5e-6), coupled L2",
+                     "CosRec `train.py` L81-83, `--l2 5e-6` L320"),
+    "lookback": Difference("window L", 100, 5, "100 (the paper's final config; the book's runs: "
+                           "20)", "5", "CosRec `train.py` `--L 5` L313", "train"),
+    "batch_size": Difference("batch", 128, 512, "128", "512",
+                             "CosRec `train.py` `--batch_size 512` L318", "train"),
+    "epochs": Difference("epochs", 2000, 40, "2000", "40",
+                         "CosRec `train.py` `--n_iter 40` L316", "train"),
+}
 
 
 class CellNorm(nn.Module):
@@ -139,7 +169,8 @@ class CosRec(SequentialRecommender):
     Hyperparameters (authors' `CosRec.yaml` / `CosRec2.yaml`, names in brackets): emb_size e = 64,
     block_dims = (128, 256), fc_dim = 128, act_fc = 'Tanh', dropout [dropout_rate] = 0.5 after tanh(fc1).
     Variants: `padding_embedding` ('learned' = authors, 'zero'), `norm` ('batch' = authors,
-    'cell', 'none'), `pairs` ('factorised' or 'materialised': same numbers), `channels_last`.
+    'cell', 'none'), `pairs` ('factorised' or 'materialised': same numbers), `channels_last`; and
+    the switches to the original (`DIFFERENCES`): `init` ('torch' = toolkit, 'reference'), `l2`.
     """
 
     name = "cosrec"
@@ -159,8 +190,10 @@ class CosRec(SequentialRecommender):
     def __init__(self, num_users: int, num_items: int, lookback: int, emb_size: int = 64,
                  block_dims=(128, 256), fc_dim: int = 128, act_fc: str = "Tanh",
                  dropout: float = 0.5, padding_embedding: str = "learned", norm: str = "batch",
-                 pairs: str = "factorised", channels_last: bool = True):
+                 pairs: str = "factorised", channels_last: bool = True,
+                 init: str = DIFFERENCES["init"].toolkit, l2: float = DIFFERENCES["l2"].toolkit):
         super().__init__(num_users, num_items, lookback)
+        self.adam_weight_decay = check_weight_decay(l2)        # read by training.make_optimizer
         e = check_positive_int("emb_size", emb_size)
         fc_dim = check_positive_int("fc_dim", fc_dim)
         block_dims = [check_positive_int("block_dims entries", d) for d in block_dims]
@@ -178,6 +211,8 @@ class CosRec(SequentialRecommender):
         self.fc1 = nn.Linear(dims[-1], fc_dim)
         self.act_fc = activation(act_fc)
         self.fc_out = nn.Linear(e + fc_dim, num_items + 1)            # full output layer with bias
+        init_tables(init, (self.user_embeddings, self.in_item_embeddings), self.fc_out.weight,
+                    self.fc_out.bias)
 
     def feature_grid(self, emb: torch.Tensor) -> torch.Tensor:
         """emb [B, L, e] -> [B, C_last, L', L'] output of the CNN blocks."""
@@ -237,3 +272,31 @@ class CosRecPlus(CosRec):
 
     def pool(self, grid: torch.Tensor, last: int) -> torch.Tensor:
         return cumulative_topleft_mean(grid, last)                     # [B, T, C]
+
+
+class CosRecOriginal(CosRec):
+    """CosRec as its own paper's reference code builds and trains it (zzxslp/CosRec): every switch
+    of `DIFFERENCES` on the original's side: d = 50, fc_dim = 150, the reference initialisation,
+    Adam's weight decay 5e-6; and its training regime (`training_regime`): every sliding window of
+    L + T items each epoch, T = 3 targets and 3 negatives per window, the loss as a sum of two
+    means. Its settings (L = 5, batch 512, 40 epochs) are a run's (`rebuild/profiles/
+    cnn-original.yaml`). Not one of the paper's five models: the yardstick its CosRec is read
+    against."""
+
+    name = "cosrec-original"
+    label = "CosRec (original)"
+    in_paper = False
+    reference_for = "cosrec"
+    authors_class = None           # the CosRec paper's own code, not the authors'
+    cost = 4
+    alternatives = ()
+    training_regime = {k: DIFFERENCES[k].original for k in REGIME_SWITCHES}
+
+    def __init__(self, num_users: int, num_items: int, lookback: int,
+                 emb_size: int = DIFFERENCES["emb_size"].original, block_dims=(128, 256),
+                 fc_dim: int = DIFFERENCES["fc_dim"].original, act_fc: str = "Tanh",
+                 dropout: float = 0.5, padding_embedding: str = "learned", norm: str = "batch",
+                 pairs: str = "factorised", channels_last: bool = True,
+                 init: str = DIFFERENCES["init"].original, l2: float = DIFFERENCES["l2"].original):
+        super().__init__(num_users, num_items, lookback, emb_size, block_dims, fc_dim, act_fc,
+                         dropout, padding_embedding, norm, pairs, channels_last, init, l2)

@@ -24,25 +24,13 @@ dropout 0.2 at L = 200).
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from ..errors import ConfigError, unknown
-from .base import SequentialRecommender, check_dropout, check_positive_int
-
-
-
-class Difference(NamedTuple):
-    component: str
-    toolkit: object          # the authors' toolkit (the paper's baseline): `SASRec`'s default
-    original: object         # the SASRec paper and its reference code: `SASRecOriginal`'s default
-    toolkit_does: str
-    original_does: str
-    source: str              # where the original says so
-
+from .base import Difference, SequentialRecommender, check_dropout, check_positive_int
 
 DIFFERENCES = {
     "input_scale": Difference(
@@ -213,6 +201,7 @@ class SASRecOriginal(SASRec):
     name = "sasrec-original"
     label = "SASRec (original)"
     in_paper = False
+    reference_for = "sasrec"
     authors_class = None           # the SASRec paper's own code, not the authors'
 
     def __init__(self, num_users: int, num_items: int, lookback: int, emb_size: int = 50,
