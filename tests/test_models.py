@@ -20,6 +20,8 @@ SMALL = {  # small sizes where the sizes do not matter (speed), one per model
     "cosrec": dict(emb_size=8, block_dims=(6, 10), fc_dim=7),
     "cosrec+": dict(emb_size=8, block_dims=(6, 10), fc_dim=7),
     "sasrec-original": dict(emb_size=16, num_heads=2),
+    "caser-original": dict(emb_size=8, num_ver_filters=3, num_hor_filters=4),
+    "cosrec-original": dict(emb_size=8, block_dims=(6, 10), fc_dim=7),
 }
 EVERY_POSITION = ("sasrec", "caser+", "cosrec+", "sasrec-original")
 
@@ -41,7 +43,8 @@ def batch(B=5, L=9, T=1, K=4, seed=1):
 
 # ------------------------------------------------------------------------------------ create
 def test_names_and_registry():
-    assert models.NAMES == ("sasrec", "caser", "caser+", "cosrec", "cosrec+", "sasrec-original")
+    assert models.NAMES == ("sasrec", "caser", "caser+", "cosrec", "cosrec+", "sasrec-original",
+                            "caser-original", "cosrec-original")
     assert [n for n in models.NAMES if models.CLASSES[n].in_paper] == list(models.NAMES[:5])
     for name in models.NAMES:
         model = small(name)
@@ -83,7 +86,8 @@ def test_bad_sizes_raise_config_error():
 def test_defaults_are_the_papers_hyperparameters():
     assert models.defaults("caser+") == dict(emb_size=64, num_ver_filters=16, num_hor_filters=16,
                                              dropout=0.5, act_conv="Tanh", act_fc="Tanh",
-                                             padding_embedding="learned", horizontal="auto")
+                                             padding_embedding="learned", horizontal="auto",
+                                             init="torch", l2=0.0)
     cos = models.defaults("cosrec+")
     assert (cos["emb_size"], tuple(cos["block_dims"]), cos["fc_dim"], cos["dropout"],
             cos["norm"]) == (64, (128, 256), 128, 0.5, "batch")
@@ -359,9 +363,30 @@ def original_sasrec_parameters(N, L, e=50, blocks=2):
     return (N + 1) * e + L * e + blocks * (4 * e + 5 * (e * e + e)) + 2 * e
 
 
+def original_caser_parameters(U, N, L, e=50, nv=4, nh=16):
+    """caser_pytorch's count (one padding row more in the user table: our ids start at 1): user
+    and item tables, the vertical conv (nv L + nv), the horizontal convs of heights 1..L
+    (nh h e + nh each), fc1 ((nv e + nh L) e + e), W2 (2e per item) and b2."""
+    horizontal = sum(nh * h * e + nh for h in range(1, L + 1))
+    return ((U + 1) * e + (N + 1) * e + nv * L + nv + horizontal + (nv * e + nh * L) * e + e
+            + (N + 1) * (2 * e + 1))
+
+
+def original_cosrec_parameters(U, N, e=50, fc=150, widths=(128, 256)):
+    """zzxslp/CosRec's count: user and item tables, per block a 1x1 and a 3x3 conv with biases
+    and two BatchNorms (2 C each), fc1, and the output rows and biases (fc + e + 1 per item)."""
+    blocks, c_in = 0, 2 * e
+    for c in widths:
+        blocks += c_in * c + c + 9 * c * c + c + 4 * c
+        c_in = c
+    return (U + 1) * e + (N + 1) * e + blocks + widths[-1] * fc + fc + (N + 1) * (fc + e + 1)
+
+
 REFERENCE_PARAMETERS = {"caser": 6_388_521, "caser+": 6_388_521, "cosrec": 2_086_425,
                         "cosrec+": 2_086_425, "sasrec": 275_200,
-                        "sasrec-original": original_sasrec_parameters(3416, 100)}
+                        "sasrec-original": original_sasrec_parameters(3416, 100),
+                        "caser-original": original_caser_parameters(6040, 3416, 100),
+                        "cosrec-original": original_cosrec_parameters(6040, 3416)}
 
 
 @pytest.mark.parametrize("name", models.NAMES)
