@@ -1,0 +1,398 @@
+"""The CNN-baselines study (issue: are the paper's Caser and CosRec fair baselines, and what makes
+the "+" work?): each original CNN as its own paper trains it beside the toolkit's version and
+the floors, the ablation that sets one of their differences (`models.caser.DIFFERENCES`) back to
+the toolkit's side at a time, and the decomposition of each "+" gain into the causal
+architecture, the targets per epoch and the toolkit's own setting.
+
+    runs = load(results_dir)                          # every record of the study and the grid
+    originals_table(runs, "caser")                    # toolkit vs original vs "+" vs floors
+    ablation_table(runs)                              # one row per switch, vs the original
+    decomposition_table(runs, "caser")                # architecture x targets x setting
+
+Every number is test NDCG@10 under the full ranking at the last epoch, per user, averaged over
+the seeds a cell has (the same users in every run), with 95 % intervals over users and
+Wilcoxon tests on paired per-user values, as the rest of the book.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import stats
+from .findings import mean_difference
+from .models import caser, cosrec
+from .registry import LABELS, PLUS_OF, REFERENCES_FOR
+from .tables import per_user_values
+
+DIFFERENCES = {"caser": caser.DIFFERENCES, "cosrec": cosrec.DIFFERENCES}   # per family
+GRID, ORIGINALS, ABLATION, MECHANISM = "cpu-paper", "cnn-original", "cnn-ablation", "cnn-mechanism"
+PROFILES = (GRID, ORIGINALS, ABLATION, MECHANISM)
+DATASET, PROTOCOL, METRIC, WHEN = "fs-nyc", "full", "NDCG@10", "last"
+FLOORS = ("pop", "repeat")
+
+
+def load(results_dir) -> list[dict]:
+    """The checked records of the grid and of the study's three profiles (empty where a profile
+    has no folder)."""
+    from .reproduction import checked_records
+    out = []
+    for profile in PROFILES:
+        root = Path(results_dir) / profile
+        if root.is_dir():
+            out += checked_records(root)[0]
+    return out
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell of the study: a model trained one way on one dataset, over the seeds it has."""
+
+    profile: str
+    variant: str
+    model: str
+    label: str                         # what it is, in words
+    dataset: str = DATASET
+
+    def runs(self, records: list[dict]) -> list[dict]:
+        return sorted((r for r in records if _key(r) == (self.profile, self.variant, self.model,
+                                                         self.dataset)),
+                      key=lambda r: r["config"]["seed"])
+
+    def command(self) -> str:
+        only = f"model={self.model},dataset={self.dataset}" + (
+            f",variant={self.variant}" if self.variant else ",variant=")
+        return f"python -m rebuild run --profile {self.profile} --engine direct --only '{only}'"
+
+
+def _key(rec: dict) -> tuple:
+    c = rec["config"]
+    return c.get("profile"), c.get("variant", ""), c["model"], rec["data"]["name"]
+
+
+def per_user(runs: list[dict], protocol: str = PROTOCOL, metric: str = METRIC) -> np.ndarray:
+    """[users] the metric per user, averaged over the runs' seeds."""
+    return np.mean([np.asarray(per_user_values(r, WHEN, protocol)[metric]) for r in runs], axis=0)
+
+
+def _interval(x: np.ndarray) -> str:
+    half = 1.96 * x.std(ddof=1) / np.sqrt(len(x))
+    return f"{x.mean():.4f} [{x.mean() - half:.4f}, {x.mean() + half:.4f}]"
+
+
+def _paired(a: np.ndarray, b: np.ndarray) -> str:
+    """a − b over users: mean, 95 % interval, Wilcoxon p."""
+    d, lo, hi = mean_difference(a, b)
+    p = stats.wilcoxon(a, b)
+    return f"{d:+.4f} [{lo:+.4f}, {hi:+.4f}], " + (f"p = {p:.2g}" if p > 0 else "p < 1e-300")
+
+
+def _seeds(runs: list[dict]) -> str:
+    seeds = [str(r["config"]["seed"]) for r in runs]
+    return f"seed{'s' if len(seeds) > 1 else ''} {', '.join(seeds)}"
+
+
+# ------------------------------------------------------------------------------ the cells
+def family_cells(family: str) -> dict[str, Cell]:
+    """The cells of one family ("caser" or "cosrec") on FS-NYC, by role."""
+    plus, original = PLUS_OF[family], REFERENCES_FOR[family][0]
+    return {
+        "toolkit L = 20": Cell(GRID, "", family, f"{LABELS[family]}, the toolkit's (L = 20, 2000 epochs, bf16)"),
+        "toolkit": Cell(GRID, "l5", family, f"{LABELS[family]}, the toolkit's (L = 5, 2000 epochs)"),
+        "original": Cell(ORIGINALS, "", original, f"{LABELS[original]} (L = 5, its paper's regime)"),
+        "plus": Cell(GRID, "l5", plus, f"{LABELS[plus]} (L = 5, 2000 epochs)"),
+        "plus L = 20": Cell(GRID, "", plus, f"{LABELS[plus]} (L = 20, 2000 epochs, bf16)"),
+        **{floor: Cell(GRID, "", floor, LABELS[floor]) for floor in FLOORS},
+    }
+
+
+def originals_table(records: list[dict], family: str) -> pd.DataFrame:
+    """The toolkit's CNN, the original as its paper trains it, the "+" and the floors, each with
+    its test NDCG@10 (mean over users, seeds averaged, 95 % interval) and what it is measured on;
+    a cell without runs reads 'not run' with the command that runs it."""
+    rows = []
+    for role, cell in family_cells(family).items():
+        runs = cell.runs(records)
+        rows.append({"run": cell.label,
+                     "epochs": runs[0]["last"]["epoch"] if runs else "",
+                     "seeds": _seeds(runs) if runs else "",
+                     f"test {METRIC} ({PROTOCOL}), 95 % CI": (_interval(per_user(runs)) if runs
+                                                             else f"not run: `{cell.command()}`")})
+    return pd.DataFrame(rows)
+
+
+def against_original(records: list[dict], family: str) -> pd.DataFrame:
+    """Paired over users at L = 5 (fp32, the seeds each cell has, averaged per user): the original
+    against the toolkit's CNN and the popularity floor, and the "+" against both CNNs — the
+    paper's "+" gain read against its own baseline and against the CNN as its paper trains it."""
+    cells = family_cells(family)
+    have = {role: cell.runs(records) for role, cell in cells.items()}
+    pairs = [("original", "toolkit"), ("original", "pop"), ("toolkit", "pop"),
+             ("plus", "toolkit"), ("plus", "original")]
+    rows = []
+    for a, b in pairs:
+        if not (have[a] and have[b]):
+            continue
+        x, y = per_user(have[a]), per_user(have[b])
+        rows.append({"comparison": f"{cells[a].label} − {cells[b].label}",
+                     f"Δ {METRIC}, 95 % CI, Wilcoxon": _paired(x, y),
+                     "relative": f"{x.mean() / y.mean() - 1:+.0%}"})
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------------ the ablation
+def what_differs(rec: dict, base: dict, family: str = "caser") -> str:
+    """A run of the ablation in words: the original, the toolkit's CNN, or the original with the
+    differences (`DIFFERENCES`) in which its config departs from the original's."""
+    table = DIFFERENCES[family]
+    if rec["config"]["model"] == family:
+        return f"{LABELS[family]}, the toolkit's (every difference but L and epochs)"
+    mine, theirs = rec["config"], base["config"]
+    flipped = [d.component for k, d in table.items()
+               if (mine.get("model_options", {}).get(k) if d.where == "model" else mine.get(k))
+               != (theirs.get("model_options", {}).get(k) if d.where == "model" else theirs.get(k))]
+    return LABELS[rec["config"]["model"]] if not flipped else (
+        "original, " + " and ".join(flipped) + " as the toolkit's")
+
+
+def ablation_runs(records: list[dict], family: str = "caser") -> tuple[dict | None, list[dict]]:
+    """(the original's seed-42 run, the ablation's runs)."""
+    original = family_cells(family)["original"].runs(records)
+    base = next((r for r in original if r["config"]["seed"] == 42), None)
+    return base, [r for r in records if r["config"].get("profile") == ABLATION
+                  and r["data"]["name"] == DATASET]
+
+
+def ablation_table(records: list[dict], family: str = "caser") -> pd.DataFrame:
+    """One row per run: what differs from the original, test NDCG@10 with a 95 % interval over
+    users, the paired change against the original and against the popularity floor (Wilcoxon p),
+    and whether the run ends below the floor."""
+    base, runs = ablation_runs(records, family)
+    floor = family_cells(family)["pop"].runs(records)
+    if base is None:
+        return pd.DataFrame()
+    f = per_user(floor) if floor else None
+    ref = per_user([base])
+    rows = []
+    for rec in [base] + sorted(runs, key=lambda r: (r["config"]["model"] == family,
+                                                     what_differs(r, base, family))):
+        x = per_user([rec])
+        rows.append({"run": what_differs(rec, base, family), "epochs": rec["last"]["epoch"],
+                     f"test {METRIC}, 95 % CI": _interval(x),
+                     "Δ vs original": "" if rec is base else _paired(x, ref),
+                     "Δ vs popularity": "" if f is None else _paired(x, f),
+                     "below popularity": "" if f is None else
+                     ("yes" if mean_difference(x, f)[2] < 0 else "no")})
+    return pd.DataFrame(rows)
+
+
+def ablation_sentence(records: list[dict], family: str = "caser") -> str | None:
+    """Which single difference puts the original below the popularity floor (its interval
+    entirely below), from the ablation's runs; None without the original, the floor and a
+    single switch."""
+    base, runs = ablation_runs(records, family)
+    floor = family_cells(family)["pop"].runs(records)
+    singles = [r for r in runs if r["config"]["model"] != family]
+    if base is None or not floor or not singles:
+        return None
+    f, ref = per_user(floor), per_user([base])
+    below = [r for r in singles if mean_difference(per_user([r]), f)[2] < 0]
+    named = lambda r: what_differs(r, base, family).removeprefix("original, ")  # noqa: E731
+    costs = sorted(((per_user([r]).mean() - ref.mean(), named(r)) for r in singles))
+    head = (f"Of the {len(singles)} single differences tried, "
+            + (f"only {' and '.join(named(r) for r in below)} put"
+               + ("s" if len(below) == 1 else "") + f" {LABELS[REFERENCES_FOR[family][0]]} "
+               "below the popularity floor" if below else "none puts the original below the "
+               "popularity floor"))
+    return (f"{head}: the original ends at {ref.mean():.4f} test {METRIC} ({PROTOCOL}) after "
+            f"{base['last']['epoch']} epochs, the floor is at {f.mean():.4f}; the single costs are "
+            + ", ".join(f"{name} {cost:+.4f}" for cost, name in costs)
+            + " (FS-NYC, L = 5, seed 42).")
+
+
+# ------------------------------------------------------------------------------ the mechanism
+DECOMPOSITION = (   # (architecture, targets per epoch, setting) -> the cell that trains it, L = 5
+    ("original", "one target", "toolkit", GRID, "l5", "{family}"),
+    ("original", "one target", "fixed", MECHANISM, "l5-fixed", "{family}"),
+    ("causal", "one target", "toolkit", MECHANISM, "l5-last", "{plus}"),
+    ("causal", "one target", "fixed", MECHANISM, "l5-fixed-last", "{plus}"),
+    ("causal", "every target", "toolkit", GRID, "l5", "{plus}"),
+    ("causal", "every target", "fixed", MECHANISM, "l5-fixed", "{plus}"),
+)
+FIXES = {"caser": "the reference initialisation", "cosrec": None}   # item 3's finding, per family
+
+
+def decomposition_cells(family: str) -> list[tuple[tuple[str, str, str], Cell]]:
+    plus = PLUS_OF[family]
+    out = []
+    for arch, targets, setting, profile, variant, model in DECOMPOSITION:
+        if setting == "fixed" and FIXES[family] is None:
+            continue
+        name = model.format(family=family, plus=plus)
+        out.append(((arch, targets, setting), Cell(profile, variant, name,
+                                                   f"{LABELS[name]}: {arch} architecture, "
+                                                   f"{targets}, {setting} setting")))
+    return out
+
+
+def decomposition_table(records: list[dict], family: str) -> pd.DataFrame:
+    """The "+" gain taken apart at L = 5 on FS-NYC: one row per (architecture, targets per
+    epoch, setting) cell with its test NDCG@10, plus the original regime (every sliding window);
+    'not run' with the command where a cell has no runs."""
+    rows = []
+    for (arch, targets, setting), cell in decomposition_cells(family):
+        runs = cell.runs(records)
+        rows.append({"architecture": arch, "targets per window": targets,
+                     "setting": setting if setting == "toolkit" else FIXES[family],
+                     "model": LABELS[cell.model], "seeds": _seeds(runs) if runs else "",
+                     f"test {METRIC}, 95 % CI": (_interval(per_user(runs)) if runs
+                                                 else f"not run: `{cell.command()}`")})
+    original = family_cells(family)["original"]
+    runs = original.runs(records)
+    rows.append({"architecture": "original", "targets per window": "3 after the window",
+                 "setting": "its paper's (every sliding window, each epoch)",
+                 "model": LABELS[original.model], "seeds": _seeds(runs) if runs else "",
+                 f"test {METRIC}, 95 % CI": (_interval(per_user(runs)) if runs
+                                             else f"not run: `{original.command()}`")})
+    return pd.DataFrame(rows)
+
+
+def decomposition_effects(records: list[dict], family: str) -> pd.DataFrame:
+    """Each factor as a paired difference over users, with the other two held fixed: the causal
+    architecture (causal, one target − original, one target), the targets per epoch (every −
+    one target, causal), the setting (fixed − toolkit), in every combination the runs allow."""
+    cells = dict(decomposition_cells(family))
+    runs = {k: c.runs(records) for k, c in cells.items()}
+    factors = (("causal architecture", 0, ("original", "causal")),
+               ("every position a target", 1, ("one target", "every target")),
+               (FIXES[family] or "", 2, ("toolkit", "fixed")))
+    rows = []
+    for name, axis, (off, on) in factors:
+        for key in cells:
+            if key[axis] != on:
+                continue
+            other = tuple(off if i == axis else v for i, v in enumerate(key))
+            if other not in cells or not (runs[key] and runs[other]):
+                continue
+            x, y = per_user(runs[key]), per_user(runs[other])
+            held = ", ".join(v for i, v in enumerate(key) if i != axis)
+            rows.append({"factor": name, "held fixed": held,
+                         f"Δ {METRIC}, 95 % CI, Wilcoxon": _paired(x, y),
+                         "seeds": f"{len(runs[key])} / {len(runs[other])}"})
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------------ the claims
+def fair_claims(records: list[dict]) -> pd.DataFrame:
+    """The paper's claims of a "+" model over its CNN (`findings.CLAIMS`: the gains and Table 1's
+    directions), read against the CNN as its own paper trains it: the "+" model as the paper's
+    authors train it (the grid's main runs: L = 20, 2000 epochs) against the original as its
+    authors train it (L = 5, every sliding window, 50 or 40 epochs), paired over the same users,
+    test targets and candidates. FS-TKY's claims are read on FS-NYC, as in the findings."""
+    from .findings import CLAIMS, STAND_IN
+    rows = []
+    for claim in CLAIMS:
+        if claim.kind not in ("gain", "direction") or claim.against not in REFERENCES_FOR \
+                or claim.against == "sasrec":
+            continue
+        for dataset in claim.datasets:
+            read_on = STAND_IN.get(dataset, dataset)
+            plus = Cell(GRID, "", claim.model, "", read_on).runs(records)
+            original = Cell(ORIGINALS, "", REFERENCES_FOR[claim.against][0], "", read_on).runs(records)
+            rows.append({"the paper says": claim.quote, "dataset": dataset, "read on": read_on,
+                         "against": LABELS[REFERENCES_FOR[claim.against][0]],
+                         **_read(claim, plus, original)})
+    return pd.DataFrame(rows).drop_duplicates(subset=["the paper says", "read on"])
+
+
+def _read(claim, plus: list[dict], original: list[dict]) -> dict:
+    """Effect and outcome of one claim on the runs (the findings' vocabulary)."""
+    if not (plus and original):
+        missing = "the original" if plus else f"{LABELS[claim.model]}'s main run"
+        return {"effect, 95 % CI": "", "outcome": "not tested",
+                "evidence": f"no run of {missing} on this dataset"}
+    x, y = per_user(plus), per_user(original)
+    d, lo, hi = mean_difference(x, y)
+    p = stats.wilcoxon(x, y)
+    base = y.mean()
+    significant = p < 0.05
+    if claim.kind == "gain":
+        effect = f"{d / base:+.0%} [{lo / base:+.0%}, {hi / base:+.0%}]"
+        if significant and lo / base >= claim.size:
+            outcome = "reproduced"
+        elif significant and lo > 0:
+            outcome = "partly reproduced"
+        elif significant and hi < 0:
+            outcome = "reversed"
+        else:
+            outcome = "no significant difference"
+    else:
+        effect = f"{d:+.4f} [{lo:+.4f}, {hi:+.4f}]"
+        up = lo > 0 if claim.above else hi < 0
+        down = hi < 0 if claim.above else lo > 0
+        outcome = ("reproduced" if significant and up else "reversed" if significant and down
+                   else "no significant difference")
+    return {"effect, 95 % CI": effect, "outcome": outcome,
+            "evidence": (f"{LABELS[claim.model]} {x.mean():.4f} ({_runs_label(plus)}) vs "
+                         f"{base:.4f} ({_runs_label(original)}); Wilcoxon p = {p:.2g}")}
+
+
+def _runs_label(runs: list[dict]) -> str:
+    c = runs[0]
+    return (f"L = {c['config']['lookback']}, {c['last']['epoch']} epochs, "
+            f"{'bf16' if c['resolved']['amp'] else 'fp32'}, {_seeds(runs)}")
+
+
+def mechanism_claim(records: list[dict]) -> pd.DataFrame:
+    """§1: “These changes enable multiple predictions per sequence, leading to more stable
+    training and better convergence”, read per family on the decomposition (L = 5, FS-NYC): how
+    much of the "+" gain over the toolkit's CNN the targets per epoch give (every − one target,
+    causal architecture, toolkit setting) beside the causal architecture alone (causal − original,
+    one target)."""
+    rows = []
+    for family in DIFFERENCES:
+        cells = dict(decomposition_cells(family))
+        runs = {k: c.runs(records) for k, c in cells.items()}
+        keys = {"base": ("original", "one target", "toolkit"),
+                "arch": ("causal", "one target", "toolkit"),
+                "every": ("causal", "every target", "toolkit")}
+        if not all(runs[k] for k in keys.values()):
+            rows.append({"family": LABELS[family], "outcome": "not tested",
+                         "evidence": "not run: " + "; ".join(
+                             f"`{cells[k].command()}`" for k in keys.values() if not runs[k])})
+            continue
+        base, arch, every = (per_user(runs[keys[k]]) for k in ("base", "arch", "every"))
+        whole = every.mean() - base.mean()
+        d, lo, hi = mean_difference(every, arch)
+        p = stats.wilcoxon(every, arch)
+        outcome = ("reproduced" if p < 0.05 and lo > 0 else "reversed" if p < 0.05 and hi < 0
+                   else "no significant difference")
+        rows.append({"family": LABELS[family], "outcome": outcome,
+                     "every target − one target (causal)": f"{d:+.4f} [{lo:+.4f}, {hi:+.4f}]",
+                     "share of the '+' gain": f"{d / whole:.0%}",
+                     "causal architecture alone": f"{arch.mean() - base.mean():+.4f} "
+                                                  f"({(arch.mean() - base.mean()) / whole:.0%})",
+                     "evidence": f"L = 5, FS-NYC, fp32; Wilcoxon p = {p:.2g}"})
+    return pd.DataFrame(rows)
+
+
+def originals_sentence(records: list[dict], family: str) -> str | None:
+    """The original against the toolkit's CNN, the floor and the "+" model, in one sentence from
+    the runs (L = 5, FS-NYC); None until the original, the toolkit's CNN, the "+" model and the
+    popularity floor all have runs."""
+    cells = family_cells(family)
+    runs = {k: cells[k].runs(records) for k in ("toolkit", "original", "plus", "pop")}
+    if not all(runs.values()):
+        return None
+    t, o, p, f = (per_user(runs[k]).mean() for k in ("toolkit", "original", "plus", "pop"))
+    original, plus = REFERENCES_FOR[family][0], PLUS_OF[family]
+    epochs = runs["original"][0]["last"]["epoch"]
+    return (f"On FS-NYC at L = 5, {LABELS[original]} reaches test {METRIC} ({PROTOCOL}) {o:.4f} "
+            f"after {epochs} epochs of its paper's regime ({_seeds(runs['original'])}), "
+            f"{o / t:.1f} times the {t:.4f} of the toolkit's {LABELS[family]} after 2000 epochs "
+            f"({_seeds(runs['toolkit'])}), {'above' if o > f else 'below'} the popularity "
+            f"floor ({f:.4f}). {LABELS[plus]} (L = 5, 2000 epochs, {_seeds(runs['plus'])}) "
+            f"reaches {p:.4f}: {p / t - 1:+.0%} against the toolkit's {LABELS[family]}, the "
+            f"paper's comparison, and {p / o - 1:+.0%} against {LABELS[original]}.")
