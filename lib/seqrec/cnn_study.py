@@ -69,7 +69,7 @@ class Cell:
 
 def _key(rec: dict) -> tuple:
     c = rec["config"]
-    return c.get("profile"), c.get("variant", ""), c["model"], rec["data"]["name"]
+    return c.get("profile"), c.get("variant", ""), c["model"], c["dataset"]
 
 
 def per_user(runs: list[dict], protocol: str = PROTOCOL, metric: str = METRIC) -> np.ndarray:
@@ -143,18 +143,22 @@ def against_original(records: list[dict], family: str) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------------ the ablation
+def flipped(rec: dict, base: dict, family: str = "caser") -> list[str]:
+    """The components (`DIFFERENCES`) in which a run's config departs from the original's."""
+    def value(config, key, where):
+        return config.get("model_options", {}).get(key) if where == "model" else config.get(key)
+    return [d.component for k, d in DIFFERENCES[family].items()
+            if value(rec["config"], k, d.where) != value(base["config"], k, d.where)]
+
+
 def what_differs(rec: dict, base: dict, family: str = "caser") -> str:
     """A run of the ablation in words: the original, the toolkit's CNN, or the original with the
-    differences (`DIFFERENCES`) in which its config departs from the original's."""
-    table = DIFFERENCES[family]
+    differences in which its config departs from the original's (`flipped`)."""
     if rec["config"]["model"] == family:
         return f"{LABELS[family]}, the toolkit's (every difference but L and epochs)"
-    mine, theirs = rec["config"], base["config"]
-    flipped = [d.component for k, d in table.items()
-               if (mine.get("model_options", {}).get(k) if d.where == "model" else mine.get(k))
-               != (theirs.get("model_options", {}).get(k) if d.where == "model" else theirs.get(k))]
-    return LABELS[rec["config"]["model"]] if not flipped else (
-        "original, " + " and ".join(flipped) + " as the toolkit's")
+    changed = flipped(rec, base, family)
+    return LABELS[rec["config"]["model"]] if not changed else (
+        "original, " + " and ".join(changed) + " as the toolkit's")
 
 
 def ablation_runs(records: list[dict], family: str = "caser") -> tuple[dict | None, list[dict]]:
@@ -162,7 +166,7 @@ def ablation_runs(records: list[dict], family: str = "caser") -> tuple[dict | No
     original = family_cells(family)["original"].runs(records)
     base = next((r for r in original if r["config"]["seed"] == 42), None)
     return base, [r for r in records if r["config"].get("profile") == ABLATION
-                  and r["data"]["name"] == DATASET]
+                  and r["config"]["dataset"] == DATASET]
 
 
 def ablation_table(records: list[dict], family: str = "caser") -> pd.DataFrame:
@@ -199,7 +203,7 @@ def ablation_sentence(records: list[dict], family: str = "caser") -> str | None:
         return None
     f, ref = per_user(floor), per_user([base])
     below = [r for r in singles if mean_difference(per_user([r]), f)[2] < 0]
-    named = lambda r: what_differs(r, base, family).removeprefix("original, ")  # noqa: E731
+    named = lambda r: "the toolkit's " + " and ".join(flipped(r, base, family))  # noqa: E731
     costs = sorted(((per_user([r]).mean() - ref.mean(), named(r)) for r in singles))
     head = (f"Of the {len(singles)} single differences tried, "
             + (f"only {' and '.join(named(r) for r in below)} put"
