@@ -193,7 +193,8 @@ def plot_findings(table, protocol: str, width: float = 6.4, font: float = 10.0,
             labels.append(r["name"] + (" (TKY)" if "stand-in" in r["read on"] else ""))
             if narrow:
                 ax.text(0, y - 0.42, labels[-1], transform=ax.get_yaxis_transform(), ha="left",
-                        va="center", fontsize=font)
+                        va="center", fontsize=font, zorder=3,
+                        bbox=dict(facecolor="white", edgecolor="none", pad=0.3))
             if r[f"effect ({protocol})"] == NOT_RUN:
                 ax.text(lo_x, y + (0.1 if narrow else 0), NOT_RUN, ha="left", va="center",
                         fontsize=font * 0.9, color=colour, style="italic")

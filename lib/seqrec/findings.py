@@ -248,7 +248,8 @@ def read_pair(claim: Claim, setting: Setting, protocol: str, when: str = "last")
                    "no significant difference")
     else:
         raise ValueError(f"read_pair cannot read a {claim.kind!r} claim")
-    return Reading(outcome, effect, conv, moving, mean, verdict, (lo, hi), relative_gain(a, b))
+    ratio = relative_gain(a, b) if b.mean() > 0 else (float("nan"),) * 3
+    return Reading(outcome, effect, conv, moving, mean, verdict, (lo, hi), ratio)
 
 
 def _direction_outcome(verdict, direction: str, opposite: str, agree: bool) -> str:
@@ -358,6 +359,7 @@ def _row(claim: Claim, dataset: str, found: list[Setting], protocols, when,
     for p in protocols:
         row[f"effect ({p})"], row[f"outcome ({p})"] = "", "not tested"
         row[f"delta ({p})"], row[f"verdict ({p})"] = float("nan"), None
+        row[f"delta interval ({p})"] = (float("nan"), float("nan"))
     row["ratio"] = row["ratio lo"] = row["ratio hi"] = float("nan")
     row["outcome"] = "not tested"
     # a claim about a dataset without a copy is not tested; where the claim is about that
@@ -484,6 +486,8 @@ def _pair_sentence(table: pd.DataFrame, model: str, against: str, protocol: str)
         if r[f"effect ({protocol})"] == NOT_RUN:
             not_run.append(r["read on"])
             continue
+        if r["outcome"] == "not tested":                # no main setting named there: said once
+            continue
         verdict = r[f"verdict ({protocol})"]
         lo, hi = r[f"delta interval ({protocol})"]
         where = (f"significantly above {LABELS[against]}" if verdict == stats.BETTER else
@@ -494,7 +498,7 @@ def _pair_sentence(table: pd.DataFrame, model: str, against: str, protocol: str)
                      f"{AGAINST_TABLE1[_base_outcome(r['outcome'])]})")
     said = f"{LABELS[model]} is " + ", and ".join(parts) if parts else ""
     if not not_run:
-        return said
+        return said or None
     lacking = (f"{LABELS[model]} against {LABELS[against]} is {NOT_RUN} on "
                f"{' and '.join(not_run)}, so not tested there (the findings table gives the "
                "command that runs it)")

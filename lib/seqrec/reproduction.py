@@ -170,7 +170,8 @@ def not_run(rep: Reproduction, bench_glob: str | None = None) -> pd.DataFrame:
                         if len(hours) else hours)
             measured = "; ".join(f"{h['projected h']:.1f} h on {h['device']}"
                                  for h in quickest.to_dict("records")) or "no benchmark of it"
-            stale = [line for path, line in damaged.items() if f"/{dataset}/{model}" in path]
+            stale = [line for path, line in damaged.items()
+                     if f"/{dataset}/{model}/" in path or f"/{dataset}/{model}~" in path]
             rows.append({"dataset": DATASET_LABELS.get(dataset, dataset), "model": LABELS[model],
                          "seeds missing": seeds_text(seeds).replace("seed ", "").replace("seeds ", ""),
                          "setting": setting.text(),
