@@ -10,7 +10,8 @@ artefacts.
 Readable pages: at 1280 px nothing in the article scrolls sideways and every figure fits the
 column; at 390 px (a phone) the page itself never scrolls sideways; no table cell reads NaN or
 inf; no page shows a path of the machine that built it; every internal link reaches an existing
-page and anchor; every finding of the results page carries its outcome badge.
+page and anchor; every finding of the results page carries its outcome badge; with their evidence folded the
+findings fit in about two screens at 1280 px.
 
 `SEQREC_BOOK_HTML=DIR` checks an HTML folder that is already built (e.g. `_build/html`) instead
 of building the book first.
@@ -194,8 +195,7 @@ MEASURE_JS = """() => {
   }
   const cells = [...art.querySelectorAll('td, th')].map(c => c.innerText.trim())
       .filter(t => /^[-+]?(nan|inf|infinity)$/i.test(t));
-  const findings = [...document.querySelectorAll('table.findings tr')]
-      .filter(tr => !tr.classList.contains('group') && !tr.closest('thead') && tr.querySelector('td'))
+  const findings = [...document.querySelectorAll('table.findings tr.claim')]
       .map(tr => ({badge: !!tr.querySelector('span.outcome'),
                    text: tr.innerText.trim().replace(/\\s+/g, ' ').slice(0, 80)}));
   // content past the window's right edge that no box lets the reader scroll to: its nearest
@@ -382,3 +382,24 @@ def test_hide_injected_parameters_tags_only_papermills_cell(tmp_path):
     assert hide_injected_parameters(path) == 0                     # once is enough
     tags = [c.metadata.get("tags") for c in nbformat.read(path, as_version=4).cells]
     assert tags == [["parameters"], ["injected-parameters", "remove-cell"], None]
+
+
+FOLDED_SCREENS = 2.3          # the findings with every evidence folded: about two screens
+
+
+def test_the_folded_findings_fit_about_two_screens_at_1280_px(built, browser):
+    """The findings table as a reader first sees it (every <details> closed, as the page opens):
+    one row per claim scans in about two screens of 1280 x 900 px; each row's evidence opens
+    with one click."""
+    page = browser.new_page(viewport={"width": WIDE, "height": 900})
+    page.goto((built / "book" / "results.html").as_uri(), wait_until="load")
+    folded = page.evaluate("""() => { const t = document.querySelector('table.findings');
+        return t && {height: t.getBoundingClientRect().height,
+                     open: t.querySelectorAll('details[open]').length,
+                     rows: t.querySelectorAll('tr.claim').length,
+                     folds: t.querySelectorAll('tr.evidence details').length}; }""")
+    page.close()
+    assert folded, "the results page has no findings table (table.findings)"
+    assert folded["open"] == 0 and folded["folds"] == folded["rows"] > 0
+    assert folded["height"] <= FOLDED_SCREENS * 900, (
+        f"the folded findings are {folded['height']:.0f} px tall, {folded['height'] / 900:.1f} screens")

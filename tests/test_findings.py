@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from seqrec import findings as F
+from seqrec import findings_setting as S
 from seqrec import metrics, protocol_match, reproduction
 from seqrec.results import RECORD_SCHEMA
 
@@ -35,6 +36,11 @@ def make_record(model, ranks, curve, dataset="fs-nyc", seed=42, lookback=20, var
             "environment": {"cpu": "test CPU"}, "timings": {"train_seconds": 1}}
 
 
+# the main setting of the hand-made records: fp32 at L = 20, 390 epochs on FS-NYC (40 evaluations
+# 10 epochs apart), 300 on ML-1M, three seeds
+MAIN = {d: S.MainSetting(d, "cpu-paper", 20, epochs, S.FP32, (42, 43, 44), S.TRAINED + ("pop", "repeat"))
+        for d, epochs in (("fs-nyc", 390), ("ml-1m", 300))}
+
 RNG = np.random.default_rng(0)
 GOOD = RNG.integers(1, 4, 500)              # ranks 1-3: high NDCG
 BAD = RNG.integers(30, 60, 500)             # ranks past 20: NDCG 0
@@ -47,7 +53,7 @@ def claim(kind="direction", model="caser+", against="caser", above=True, size=No
 
 
 def read(recs, c):
-    return F.findings(recs, ("full",), claims=[c]).iloc[0].to_dict()
+    return F.findings(recs, ("full",), claims=[c], main=MAIN).iloc[0].to_dict()
 
 
 def test_a_clear_win_in_the_paper_direction_is_reproduced_and_the_opposite_reversed():
@@ -120,31 +126,73 @@ def test_a_curve_read_on_runs_shorter_than_the_claims_window_says_where_they_end
 
 def test_a_dataset_without_a_copy_is_not_tested_and_its_stand_in_says_so():
     recs = [make_record("caser+", GOOD, FLAT_HIGH), make_record("caser", BAD, FLAT_LOW)]
-    rows = F.findings(recs, ("full",), claims=[claim(datasets=("fs-tky",))])
+    rows = F.findings(recs, ("full",), claims=[claim(datasets=("fs-tky",))], main=MAIN)
     assert list(rows["outcome"]) == ["not tested", "reproduced"]
     assert "no copy of Foursquare Tokyo" in rows.iloc[0]["reason"]
     assert rows.iloc[1]["read on"] == "FS-NYC, as a stand-in for FS-TKY"
 
 
-def test_the_longest_window_is_the_evidence_and_the_others_are_listed():
+def test_the_main_setting_is_the_evidence_and_the_others_are_robustness():
     recs = [make_record("caser+", GOOD, FLAT_HIGH), make_record("caser", BAD, FLAT_LOW),
             make_record("caser+", BAD, FLAT_LOW, lookback=5, variant="l5"),
             make_record("caser", GOOD, FLAT_HIGH, lookback=5, variant="l5")]
     row = read(recs, claim())
     assert row["evidence"].startswith("L = 20") and row["outcome"] == "reproduced"
-    assert row["also read on"].startswith("reversed — L = 5")
+    assert "the main setting" in row["evidence"] and row["seeds"] == "1 of 3 seeds"
+    assert row["robustness"] == "reversed (L = 5, seed 42)"
 
 
 def test_a_bf16_run_and_its_fp32_twin_say_whether_the_outcome_is_the_same():
-    main = [make_record("caser+", GOOD, FLAT_HIGH, amp=True), make_record("caser", BAD, FLAT_LOW, amp=True)]
-    same = main + [make_record("caser+", GOOD, FLAT_HIGH, variant="fp32"),
-                   make_record("caser", BAD, FLAT_LOW, variant="fp32")]
-    assert read(same, claim())["precisions"] == "the same outcome in bf16 autocast and in fp32"
-    flipped = main + [make_record("caser+", BAD, FLAT_LOW, variant="fp32"),
-                      make_record("caser", GOOD, FLAT_HIGH, variant="fp32")]
-    assert read(flipped, claim())["precisions"] == ("the outcome depends on the precision: "
-                                                    "reproduced in bf16 autocast; reversed in fp32")
-    assert read(main, claim())["precisions"] == ""                 # no twin, nothing to say
+    main = [make_record("caser+", GOOD, FLAT_HIGH), make_record("caser", BAD, FLAT_LOW)]
+    same = main + [make_record("caser+", GOOD, FLAT_HIGH, amp=True),
+                   make_record("caser", BAD, FLAT_LOW, amp=True)]
+    assert read(same, claim())["robustness"] == "same (bf16 autocast, seed 42)"
+    flipped = main + [make_record("caser+", BAD, FLAT_LOW, amp=True),
+                      make_record("caser", GOOD, FLAT_HIGH, amp=True)]
+    row = read(flipped, claim())
+    assert (row["outcome"], row["robustness"]) == ("reproduced", "reversed (bf16 autocast, seed 42)")
+    assert read(main, claim())["robustness"] == ""                 # no other setting
+
+
+def test_a_model_missing_at_the_main_setting_is_not_tested_and_never_borrows_another_setting():
+    """Caser has runs at L = 5 only: the row says it is not run at the main setting, gives the
+    command, and shows the L = 5 outcome as robustness, not as its answer."""
+    recs = [make_record("caser+", GOOD, FLAT_HIGH),
+            make_record("caser+", GOOD, FLAT_HIGH, lookback=5, variant="l5"),
+            make_record("caser", BAD, FLAT_LOW, lookback=5, variant="l5")]
+    row = read(recs, claim())
+    assert row["outcome"] == "not tested" and row["effect (full)"] == F.NOT_RUN
+    assert row["reason"].startswith("Caser is not run at the main setting (L = 20, 390 epochs")
+    assert row["robustness"] == "reproduced (L = 5, seed 42)"
+    assert np.isnan(row["delta (full)"]) and row["verdict (full)"] is None
+    sentences = F.summary_sentences(F.findings(recs, ("full",), claims=F.table1_claims(), main=MAIN),
+                                    "full", MAIN)
+    assert any(s.startswith("Caser+ against Caser is not run at the main setting on FS-NYC")
+               for s in sentences)
+    assert not any("significantly" in s for s in sentences)
+
+
+def test_some_seeds_of_the_main_setting_are_read_on_those_present_and_say_how_many():
+    recs = [make_record(m, r, c, seed=seed) for seed in (42, 44)
+            for m, r, c in (("caser+", GOOD, FLAT_HIGH), ("caser", BAD, FLAT_LOW))]
+    recs.append(make_record("caser+", GOOD, FLAT_HIGH, seed=43))        # Caser seed 43 missing
+    row = read(recs, claim())
+    assert row["outcome"] == "reproduced" and row["seeds"] == "2 of 3 seeds"
+    assert "seeds 42, 44 (2 of 3 seeds)" in row["evidence"]
+
+
+def test_the_missing_runs_command_is_derived_from_the_profile_and_selects_exactly_them():
+    from rebuild.profiles import load
+    setting = S.MAIN_SETTINGS["fs-nyc"]
+    command = S.run_command(setting, {"sasrec-original": [42, 43, 44], "cosrec": [43, 44]})
+    assert command.startswith("python -m rebuild run --profile cpu-paper ")
+    only = command.split("--only ")[1].strip("'")
+    cells = load("cpu-paper").select(only) if "SEQREC_DATA_DIR" in __import__("os").environ else (
+        S._profile("cpu-paper").select(only))
+    assert {(c.model, c.seed) for c in cells} == {("sasrec-original", s) for s in (42, 43, 44)} | {
+        ("cosrec", 43), ("cosrec", 44)}
+    assert all(c.dataset == "fs-nyc" and c.config.lookback == 20 and c.config.epochs == 2000
+               and c.config.amp != "off" for c in cells)
 
 
 def test_mean_difference_interval_on_a_hand_worked_example():
@@ -156,10 +204,11 @@ def test_mean_difference_interval_on_a_hand_worked_example():
 
 def test_the_summary_is_written_from_the_rows():
     recs = [make_record("caser+", GOOD, FLAT_HIGH), make_record("caser", BAD, FLAT_LOW)]
-    table = F.findings(recs, ("full",), claims=F.table1_claims())
-    sentences = F.summary_sentences(table, "full")
-    assert sentences[0].startswith("Caser+ is significantly above Caser on FS-NYC (+")
-    assert sentences[0].endswith("as in Table 1).")
+    table = F.findings(recs, ("full",), claims=F.table1_claims(), main=MAIN)
+    sentences = F.summary_sentences(table, "full", MAIN)
+    assert sentences[0].startswith("Every sentence below is read at one main setting per dataset")
+    assert sentences[1].startswith("Caser+ is significantly above Caser on FS-NYC (+")
+    assert sentences[1].endswith("as in Table 1).")
     assert any("rows about FS-TKY are not tested" in s for s in sentences)
 
 
@@ -174,7 +223,7 @@ def test_a_damaged_record_is_named_and_its_cell_counts_as_not_run(tmp_path):
         folder = tmp_path / "cpu-paper" / "fs-nyc" / rec["config"]["model"] / "seed42"
         folder.mkdir(parents=True)
         (folder / "record.json").write_text(json.dumps(rec))
-    rep = reproduction.load(tmp_path)
+    rep = reproduction.load(tmp_path, main=MAIN)
     assert [r["config"]["model"] for r in rep.records] == ["caser"]
     assert len(rep.problems) == 2
     assert any("caser+/seed42/record.json: lacks protocol 'easyrec-n'" in p for p in rep.problems)
@@ -233,7 +282,7 @@ def test_a_variant_trained_longer_is_shown_beside_the_main_run_and_the_paper(tmp
     floor = make_record("repeat", BAD, FLAT_LOW[:31], dataset="ml-1m")
     peaks_and_falls = [0.1] * 10 + [0.6] * 5 + [0.4] * 25       # highest from epoch 100 to 140
     longer = make_record("sasrec", GOOD, peaks_and_falls, dataset="ml-1m", variant="ml1m-long")
-    rep = reproduction.load(write_records(tmp_path, (*short, floor, longer)))
+    rep = reproduction.load(write_records(tmp_path, (*short, floor, longer)), main=MAIN)
     runs = reproduction.variant_runs(rep, "ml1m-long", "ml-1m")
     assert sorted(r["config"]["model"] for r in runs) == ["repeat", "sasrec"]   # + the main floor
     assert reproduction.variant_runs(rep, "l5", "ml-1m") == []
@@ -249,23 +298,98 @@ def test_a_variant_trained_longer_is_shown_beside_the_main_run_and_the_paper(tmp
     assert 0 < row["NDCG@10, the paper"] < 1                    # the paper's ML-1M SASRec
 
 
-def test_the_chapter_says_which_findings_rest_on_a_variants_runs_and_why_none_do(tmp_path):
+def test_the_chapter_says_which_findings_check_a_variants_runs_and_why_none_can(tmp_path):
     main = [make_record(m, BAD, FLAT_LOW[:31], dataset="ml-1m") for m in ("sasrec", "caser", "caser+")]
     long_sasrec = make_record("sasrec", GOOD, FLAT_HIGH, dataset="ml-1m", variant="ml1m-long")
-    rep = reproduction.load(write_records(tmp_path / "a", (*main, long_sasrec)))
+    rep = reproduction.load(write_records(tmp_path / "a", (*main, long_sasrec)), main=MAIN)
     ml1m = rep.findings[rep.findings["read on"] == "ML-1M"]
     sentence = reproduction.variant_reading(rep, "ml1m-long", "ml-1m")
     # every ML-1M claim compares Caser+ or CosRec+, none of which has a longer run
-    assert sentence.startswith(f"None of the {len(ml1m)} findings rows read on ML-1M rests on these runs")
+    assert sentence.startswith(f"None of the {len(ml1m)} findings rows read on ML-1M can use these runs")
     assert "(Caser, Caser+, CosRec, CosRec+" in sentence
-    # with Caser and Caser+ trained longer too, the Caser+ rows move to the longer runs
+    # with Caser and Caser+ trained longer too, the Caser+ rows show them as robustness, and are
+    # still read at the main setting (300 epochs)
     long_cnn = [make_record(m, GOOD, FLAT_HIGH, dataset="ml-1m", variant="ml1m-long")
                 for m in ("caser", "caser+")]
-    rep = reproduction.load(write_records(tmp_path / "b", (*main, long_sasrec, *long_cnn)))
+    rep = reproduction.load(write_records(tmp_path / "b", (*main, long_sasrec, *long_cnn)), main=MAIN)
     ml1m = rep.findings[rep.findings["read on"] == "ML-1M"]
-    on_long = ml1m["evidence"].str.contains("~ml1m-long)", regex=False)
-    assert 0 < on_long.sum() < len(ml1m)                      # the CosRec+ rows stay where they were
-    assert set(ml1m[on_long]["model"]) == {"caser+"}
-    assert reproduction.variant_reading(rep, "ml1m-long", "ml-1m") == (
-        f"Of the {len(ml1m)} findings rows read on ML-1M, {on_long.sum()} rest on these runs "
-        "(their *evidence* column names `~ml1m-long`).")
+    checked = ml1m["robustness"].str.contains("390 epochs", regex=False)
+    assert 0 < checked.sum() < len(ml1m) and set(ml1m[checked]["model"]) == {"caser+"}
+    assert (ml1m[ml1m["outcome"] != "not tested"]["epochs"] == 300).all()
+    assert reproduction.variant_reading(rep, "ml1m-long", "ml-1m").startswith(
+        f"Every findings row is read at the main setting; of the {len(ml1m)} rows read on ML-1M, "
+        f"{checked.sum()} compare two models that both have runs here")
+
+
+# ----------------------------------------------------------------------------- the main setting
+def copy_committed(tmp_path, leave_out=()):
+    """The committed cpu-paper records under `tmp_path`, without the run folders `leave_out`."""
+    import shutil
+    root = tmp_path / "results"
+    shutil.copytree(ROOT / "results" / "cpu-paper", root / "cpu-paper",
+                    ignore=shutil.ignore_patterns("checkpoint*", "chapter.ipynb"))
+    for run in leave_out:
+        (root / "cpu-paper" / run / "record.json").unlink()
+    return root
+
+
+COMMITTED = pytest.mark.skipif(not (ROOT / "results" / "cpu-paper").is_dir(), reason="no committed runs")
+
+
+@COMMITTED
+def test_a_removed_main_setting_record_makes_its_rows_say_so_and_never_fall_back(tmp_path):
+    """Without FS-NYC CosRec seed 42 (bf16), the CosRec+ vs CosRec rows on FS-NYC are not tested
+    and give the command; they do not answer from the L = 5 runs, which hold both models."""
+    full = reproduction.load(ROOT / "results").findings
+    rep = reproduction.load(copy_committed(tmp_path, ["fs-nyc/cosrec/seed42"]))
+    rows = rep.findings[(rep.findings["model"] == "cosrec+") & (rep.findings["against"] == "cosrec")
+                        & rep.findings["read on"].str.startswith("FS-NYC")]
+    assert len(rows) >= 4
+    for r in rows.to_dict("records"):
+        assert r["outcome"] == "not tested" and r["effect (full)"] == F.NOT_RUN
+        assert "CosRec is not run at the main setting" in r["reason"]
+        assert "--only" in r["command"] and "cosrec" in r["command"]
+        assert "L = 5" in r["robustness"]                        # shown, but not the answer
+    # every row about other models reads exactly as before
+    others = ~((full["model"] == "cosrec+") & (full["against"] == "cosrec")) & ~(
+        full["against"].eq("sasrec") & full["model"].eq("cosrec"))
+    assert list(rep.findings[others]["outcome"]) == list(full[others]["outcome"])
+    assert "CosRec+ is significantly below CosRec on FS-NYC" not in " ".join(rep.summary())
+
+
+@COMMITTED
+def test_the_summary_sentences_agree_with_the_table():
+    rep = reproduction.load(ROOT / "results")
+    table, sentences = rep.findings, rep.summary()
+    assert sentences[0].startswith("Every sentence below is read at one main setting per dataset")
+    rows = table[(table["kind"] == "direction") & ~table["read on"].str.contains("stand-in")
+                 & (table["paper dataset"] != "FS-TKY")]
+    for r in rows.to_dict("records"):
+        said = [s for s in sentences if s.startswith(f"{F.LABELS[r['model']]} ")
+                and f" {F.LABELS[r['against']]} " in s.replace(",", " ").replace(".", " ")]
+        assert said, f"no sentence on {r['model']} vs {r['against']}"
+        if r["effect (full)"] == F.NOT_RUN:
+            assert f"{F.NOT_RUN} on" in said[0] and r["read on"] in said[0].split(F.NOT_RUN)[1]
+            continue
+        words = {"better": "significantly above", "worse": "significantly below", None: "not significantly"}
+        verdict = r["verdict (full)"] if isinstance(r["verdict (full)"], str) else None
+        assert words[verdict] in said[0]
+        assert f"on {r['read on']} ({r['delta (full)']:+.4f} NDCG@10" in said[0]
+    # the sentences come from the main setting only: no other setting's window or precision
+    assert not any("L = 5" in s or "fp32" in s.split("not run at the main setting,")[0]
+                   for s in sentences[:-1] if not s.startswith("On "))
+
+
+def test_a_superlative_sees_every_trained_model(tmp_path):
+    """Repeat beats the main setting's trained models; SASRec (original), run in fp32 only and
+    above every main-setting model, is named beside them with its value and setting."""
+    bf16 = dict(amp=True)
+    main = {d: S.MainSetting(d, "cpu-paper", 20, 390, S.BF16, (42,), S.TRAINED) for d in ("fs-nyc",)}
+    recs = [make_record("caser", BAD, FLAT_LOW, **bf16), make_record("caser+", BAD + 0, FLAT_LOW, **bf16),
+            make_record("repeat", np.ones(500, int), FLAT_HIGH),
+            make_record("sasrec-original", np.full(500, 2), FLAT_HIGH, variant="fp32")]
+    rep = reproduction.load(write_records(tmp_path, recs), main=main)
+    table = reproduction.floors(rep).set_index("protocol")
+    assert table.loc["full", "not run at the main setting"].startswith("SASRec (original) 0.6309 (fp32")
+    sentence = " ".join(reproduction.floor_sentences(rep))
+    assert "the best of them" in sentence and "SASRec (original) 0.6309 (fp32, seed 42), is below it too" in sentence

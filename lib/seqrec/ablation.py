@@ -107,9 +107,9 @@ def plot_sasrec_curves(records: list[dict], protocol: str = "sampled"):
 
 
 def grid_pairs(records: list[dict]) -> list:
-    """The settings of the committed grid (`findings.Setting`: one profile, variant, precision,
+    """The settings of the committed grid (`findings_setting.Setting`: one profile, variant, precision,
     window, dataset) in which both SASRecs have runs, with the seeds they share."""
-    from .findings import settings
+    from .findings_setting import settings
     pair = ("sasrec", ORIGINAL)
     return [(s, s.common_seeds(pair)) for s in settings(records)
             if all(m in s.runs for m in pair) and s.common_seeds(pair)]

@@ -15,9 +15,10 @@ import pandas as pd
 from scipy import stats as st
 
 from . import convergence, stats
+from .findings_setting import (MAIN_SETTINGS, MainSetting, Setting, main_setting, missing_runs,
+                               run_command, seeds_text, settings)
 from .paper import TABLE_METRICS, paper_marks, paper_table
-from .registry import BASELINES, DATASET_LABELS, LABELS, ORIGINAL_OF, REFERENCES_FOR
-from .results import precision, variant
+from .registry import DATASET_LABELS, LABELS, ORIGINAL_OF, REFERENCE_OF, REFERENCES_FOR
 from .tables import per_user_values
 
 # ----------------------------------------------------------------------------- the vocabulary
@@ -35,7 +36,9 @@ OUTCOMES = {
                 "evaluated epoch of the window; for a bound: the gap is significantly larger)",
     "no significant difference": "neither: the Wilcoxon test finds no difference at p < 0.05, "
                                  "or the seeds disagree on its sign",
-    "not tested": "no committed run can answer the claim; the reason is given",
+    "not tested": "no committed run at the main setting can answer the claim (another "
+                  "setting's runs are never used in its place); the reason is given, and where "
+                  "a run is missing, the command that makes it",
 }
 PRELIMINARY = "preliminary"      # appended to an outcome that rests on a run still moving
 
@@ -135,59 +138,6 @@ def original_sasrec_claims() -> list[Claim]:
 
 CLAIMS = text_claims() + table1_claims() + original_sasrec_claims()
 
-# ----------------------------------------------------------------------------- the evidence
-
-
-@dataclass
-class Setting:
-    """Runs that differ in model and seed only: one profile, variant, training precision,
-    window length and dataset."""
-    profile: str
-    variant: str
-    precision: str
-    lookback: int
-    dataset: str
-    runs: dict[str, dict[int, dict]] = field(default_factory=dict)     # model -> seed -> record
-
-    def label(self, models, protocol: str) -> str:
-        seeds = self.common_seeds(models)
-        epochs = sorted({self.runs[m][s]["last"]["epoch"] for m in models for s in seeds})
-        seeds_text = (f"seed {seeds[0]}" if len(seeds) == 1 else
-                      f"seeds {seeds[0]}-{seeds[-1]}" if seeds == list(range(seeds[0], seeds[-1] + 1))
-                      else "seeds " + ", ".join(map(str, seeds)))
-        return (f"L = {self.lookback}, {'/'.join(map(str, epochs))} epochs, {seeds_text}, "
-                f"{self.precision}, {protocol} (profile {self.profile}"
-                + (f" ~{self.variant}" if self.variant else "") + ")")
-
-    def common_seeds(self, models) -> list[int]:
-        return sorted(set.intersection(*(set(self.runs.get(m, {})) for m in models)))
-
-
-def settings(recs: list[dict]) -> list[Setting]:
-    """The records grouped into `Setting`s (floors left out)."""
-    out: dict[tuple, Setting] = {}
-    for rec in recs:
-        c = rec["config"]
-        if c["model"] in BASELINES:
-            continue
-        key = (c.get("profile"), variant(rec), precision(rec), c["lookback"], c["dataset"])
-        s = out.setdefault(key, Setting(*key))
-        s.runs.setdefault(c["model"], {})[c["seed"]] = rec
-    return list(out.values())
-
-
-def evidence_for(claim_models, dataset: str, found: list[Setting]) -> list[Setting]:
-    """The settings on `dataset` that hold both models, best evidence first: the longest window
-    (closest to the paper's L = 100), then the most epochs, then the most seeds, then the
-    paper's setting (no variant) before a variant."""
-    usable = [s for s in found if s.dataset == dataset and s.common_seeds(claim_models)]
-    def rank(s):
-        seeds = s.common_seeds(claim_models)
-        epochs = min(s.runs[m][seed]["last"]["epoch"] for m in claim_models for seed in seeds)
-        return (-s.lookback, -epochs, -len(seeds), s.variant != "")
-    return sorted(usable, key=rank)
-
-
 # ----------------------------------------------------------------------------- one reading
 @dataclass
 class Reading:
@@ -197,6 +147,8 @@ class Reading:
     moving: bool           # a run behind the reading is still moving: the outcome is preliminary
     delta: float = float("nan")                # mean difference model − against on the metric
     verdict: str | None = None                 # stats.BETTER / stats.WORSE / None (Wilcoxon)
+    delta_interval: tuple[float, float] = (float("nan"), float("nan"))   # 95 %, over users
+    ratio: tuple[float, float, float] = (float("nan"),) * 3   # mean(model)/mean(against) − 1, 95 %
 
 
 def _per_user(setting: Setting, model: str, seeds, protocol: str, metric: str, when: str):
@@ -296,7 +248,8 @@ def read_pair(claim: Claim, setting: Setting, protocol: str, when: str = "last")
                    "no significant difference")
     else:
         raise ValueError(f"read_pair cannot read a {claim.kind!r} claim")
-    return Reading(outcome, effect, conv, moving, mean, verdict)
+    ratio = relative_gain(a, b) if b.mean() > 0 else (float("nan"),) * 3
+    return Reading(outcome, effect, conv, moving, mean, verdict, (lo, hi), ratio)
 
 
 def _direction_outcome(verdict, direction: str, opposite: str, agree: bool) -> str:
@@ -329,6 +282,7 @@ def read_curve(claim: Claim, setting: Setting, protocol: str) -> Reading:
     seeds = setting.common_seeds((claim.model, claim.against))
     first, last = claim.epochs
     ahead = total = 0
+    means = []                         # per seed: the two curves' means over the shared epochs
     for s in seeds:
         a = convergence.test_curve(setting.runs[claim.model][s], protocol, claim.metric)
         b = convergence.test_curve(setting.runs[claim.against][s], protocol, claim.metric)
@@ -338,6 +292,8 @@ def read_curve(claim: Claim, setting: Setting, protocol: str) -> Reading:
         vb = dict(zip(b[:, 0], b[:, 1]))
         ahead += sum(va[e] > vb[e] for e in shared)
         total += len(shared)
+        if shared:
+            means.append((np.mean([va[e] for e in shared]), np.mean([vb[e] for e in shared])))
     moving, conv = _convergence(setting, (claim.model, claim.against), seeds, protocol)
     trained = min(setting.runs[m][s]["last"]["epoch"] for m in (claim.model, claim.against) for s in seeds)
     end = trained if last is None else min(last, trained)   # the window the runs cover
@@ -348,16 +304,24 @@ def read_curve(claim: Claim, setting: Setting, protocol: str) -> Reading:
               + (f"; the runs end at epoch {trained}, before the claim's window ends at {last}"
                  if last is not None and trained < last else ""))
     outcome = ("reproduced" if ahead == total else "reversed" if ahead == 0 else "partly reproduced")
-    return Reading(outcome, effect, conv, moving)
+    ratio = float(np.mean([a for a, _ in means]) / np.mean([b for _, b in means]) - 1)
+    return Reading(outcome, effect, conv, moving, ratio=(ratio, ratio, ratio))
 
 
 # ----------------------------------------------------------------------------- the table
+NOT_RUN = "not run at the main setting"
+
+
 def findings(recs: list[dict], protocols=("full",), when: str = "last",
-             claims: list[Claim] | None = None) -> pd.DataFrame:
-    """One row per claim and paper dataset: the paper's words, the dataset read (and whether as
-    a stand-in), our evidence, per protocol the effect and the outcome, whether the runs have
-    converged, and the outcome in every other setting that holds both models ('also read on')."""
-    found = settings(recs)
+             claims: list[Claim] | None = None,
+             main: dict[str, MainSetting] | None = None) -> pd.DataFrame:
+    """One row per claim and paper dataset, read at the dataset's main setting (`main`, by
+    default `findings_setting.MAIN_SETTINGS`) and nowhere else: the paper's words, the dataset
+    read (and whether as a stand-in), our evidence, per protocol the effect and the outcome,
+    whether the runs have converged, and in `robustness` the outcome in every other setting that
+    holds both models ('same' where it agrees). Where the main setting lacks a model the row is
+    not tested, says so, and gives the command that runs it."""
+    found = settings(recs, main)
     rows = []
     for claim in claims if claims is not None else CLAIMS:
         for dataset in claim.datasets:
@@ -368,111 +332,212 @@ def findings(recs: list[dict], protocols=("full",), when: str = "last",
     return pd.DataFrame(rows)
 
 
+def _others(found: list[Setting], dataset: str, models) -> list[Setting]:
+    """The settings on `dataset` besides the main one that hold both `models`: the longest
+    window first, then the most epochs, the most seeds, a profile's main grid before a variant."""
+    usable = [s for s in found if s.dataset == dataset and not s.main and s.common_seeds(models)]
+    def rank(s):
+        seeds = s.common_seeds(models)
+        epochs = min(s.runs[m][seed]["last"]["epoch"] for m in models for seed in seeds)
+        return (-s.lookback, -epochs, -len(seeds), s.variant != "")
+    return sorted(usable, key=rank)
+
+
+def _read(claim: Claim, setting: Setting, protocol: str, when: str) -> Reading:
+    return read_curve(claim, setting, protocol) if claim.kind == "curve" else read_pair(
+        claim, setting, protocol, when)
+
+
 def _row(claim: Claim, dataset: str, found: list[Setting], protocols, when,
          stand_in: str | None = None) -> dict:
     row = {"claim": claim.quote, "where": claim.where, "note": claim.note, "size": claim.size,
            "paper dataset": DATASET_LABELS[dataset], "model": claim.model,
-           "against": claim.against, "kind": claim.kind}
+           "against": claim.against, "kind": claim.kind, "name": claim_name(claim),
+           "read on": DATASET_LABELS[stand_in or dataset], "evidence": "", "converged": "",
+           "reason": "", "command": "", "robustness": "", "preliminary": False,
+           "main setting": "", "seeds": "", "paper ratio": paper_ratio(claim, dataset)}
+    for p in protocols:
+        row[f"effect ({p})"], row[f"outcome ({p})"] = "", "not tested"
+        row[f"delta ({p})"], row[f"verdict ({p})"] = float("nan"), None
+        row[f"delta interval ({p})"] = (float("nan"), float("nan"))
+    row["ratio"] = row["ratio lo"] = row["ratio hi"] = float("nan")
+    row["outcome"] = "not tested"
     # a claim about a dataset without a copy is not tested; where the claim is about that
     # dataset alone, a second row reads it on the stand-in (`findings` adds it)
     read_on = stand_in or dataset
     models = (claim.model, claim.against)
-    no_copy = NO_COPY.get(dataset)
-    options = [] if no_copy and not stand_in else evidence_for(models, read_on, found)
-    if not options:
-        reason = (no_copy if no_copy and not stand_in else
-                  f"{' and '.join(LABELS[m] for m in models)} have no common committed run "
-                  f"on {DATASET_LABELS[read_on]}")
-        row.update({"read on": DATASET_LABELS[read_on], "evidence": "", "converged": "",
-                    "outcome": "not tested", "reason": reason, "also read on": "",
-                    "precisions": "", "preliminary": False})
-        for p in protocols:
-            row[f"effect ({p})"], row[f"outcome ({p})"] = "", "not tested"
+    if NO_COPY.get(dataset) and not stand_in:
+        row["reason"] = NO_COPY[dataset]
         return row
-    best = options[0]
-    row["read on"] = DATASET_LABELS[read_on] + (
-        f", as a stand-in for {DATASET_LABELS[dataset]}" if stand_in else "")
-    row["evidence"] = best.label(models, "/".join(protocols))
-    row["reason"] = ""
-    row["lookback"] = int(best.lookback)
-    row["epochs"] = min(best.runs[m][s]["last"]["epoch"] for m in models
-                        for s in best.common_seeds(models))
-    convergence_words = []
-    for p in protocols:
-        r = read_curve(claim, best, p) if claim.kind == "curve" else read_pair(claim, best, p, when)
-        row[f"effect ({p})"] = r.effect
-        row[f"outcome ({p})"] = r.outcome + (f", {PRELIMINARY}" if r.moving else "")
-        row[f"delta ({p})"], row[f"verdict ({p})"] = r.delta, r.verdict
-        row["preliminary"] = bool(row.get("preliminary")) or r.moving
-        convergence_words.append(r.converged)
-    row["converged"] = " | ".join(dict.fromkeys(convergence_words))
-    row["outcome"] = row[f"outcome ({protocols[0]})"]
+    if stand_in:
+        row["read on"] += f", as a stand-in for {DATASET_LABELS[dataset]}"
+    main = main_setting(found, read_on)
+    if main is None:
+        row["reason"] = f"no main setting is named for {DATASET_LABELS[read_on]}"
+        return row
+    setting = main.main
+    row["main setting"] = setting.text()
+    missing = missing_runs(setting, main.runs, models)
+    if missing:
+        row["command"] = run_command(setting, missing)
+    seeds = main.common_seeds(models)
+    others = _others(found, read_on, models)
     p = protocols[0]
-    others = [(other, read_curve(claim, other, p) if claim.kind == "curve"
-               else read_pair(claim, other, p, when)) for other in options[1:]]
-    row["also read on"] = "; ".join(f"{r.outcome}" + (f", {PRELIMINARY}" if r.moving else "")
-                                    + f" — {other.label(models, p)}" for other, r in others)
-    row["precisions"] = _precisions_agree(best, row[f"outcome ({p})"], others)
+    if not seeds:
+        absent = [m for m in models if not main.runs.get(m)]
+        names = " and ".join(LABELS[m] for m in absent) or " and ".join(map(LABELS.get, models))
+        row["reason"] = (f"{names} {'is' if len(absent) == 1 else 'are'} {NOT_RUN} "
+                         f"({setting.text()}); another setting's answer is not used here")
+        for q in protocols:
+            row[f"effect ({q})"] = NOT_RUN
+        row["robustness"] = "; ".join(
+            f"{_base(r)}{_moving(r)} ({o.short(models, setting)})"
+            for o, r in ((o, _read(claim, o, p, when)) for o in others))
+        return row
+    row["evidence"] = main.label(models, "/".join(protocols))
+    row["seeds"] = f"{len(seeds)} of {len(setting.seeds)} seed{'s' * (len(setting.seeds) > 1)}"
+    row["lookback"] = int(main.lookback)
+    row["epochs"] = min(main.runs[m][s]["last"]["epoch"] for m in models for s in seeds)
+    convergence_words = []
+    for q in protocols:
+        r = _read(claim, main, q, when)
+        row[f"effect ({q})"] = r.effect
+        row[f"outcome ({q})"] = r.outcome + _moving(r)
+        row[f"delta ({q})"], row[f"verdict ({q})"] = r.delta, r.verdict
+        row[f"delta interval ({q})"] = r.delta_interval
+        row["preliminary"] = row["preliminary"] or r.moving
+        convergence_words.append(r.converged)
+        if q == p:
+            row["ratio"], row["ratio lo"], row["ratio hi"] = r.ratio
+    row["converged"] = " | ".join(dict.fromkeys(convergence_words))
+    row["outcome"] = row[f"outcome ({p})"]
+    ours = _base_outcome(row["outcome"])
+    row["robustness"] = "; ".join(
+        ("same" if _base(r) == ours else _base(r) + _moving(r)) + f" ({o.short(models, setting)})"
+        for o, r in ((o, _read(claim, o, p, when)) for o in others))
     return row
 
 
-def _precisions_agree(best: Setting, outcome: str, others: list) -> str:
-    """Where the same window holds both models in another training precision (the `fp32` twin
-    of a bf16 run): whether the outcome is the same in both; '' where there is no twin."""
-    twins = [(o, r) for o, r in others
-             if o.lookback == best.lookback and o.precision != best.precision]
-    if not twins:
-        return ""
-    by_precision = {best.precision: outcome.replace(f", {PRELIMINARY}", "")}
-    for other, r in twins:
-        by_precision.setdefault(other.precision, r.outcome)
-    if len(set(by_precision.values())) == 1:
-        return f"the same outcome in {' and in '.join(by_precision)}"
-    return "the outcome depends on the precision: " + "; ".join(
-        f"{o} in {p}" for p, o in by_precision.items())
+def _base_outcome(outcome: str) -> str:
+    return outcome.replace(f", {PRELIMINARY}", "")
+
+
+def _base(r: Reading) -> str:
+    return r.outcome
+
+
+def _moving(r: Reading) -> str:
+    return f", {PRELIMINARY}" if r.moving else ""
+
+
+def claim_name(claim: Claim) -> str:
+    """The claim in a few words, for the figure and the scanning table: 'Caser+ > Caser, all
+    metrics', 'CosRec+ over CosRec: +65 %', 'Caser+ ahead of SASRec after epoch 1000'."""
+    a, b = LABELS[claim.model], LABELS[claim.against]
+    if claim.kind == "all-metrics":
+        return f"{a} > {b}, all 9 metrics"
+    if claim.kind == "gain":
+        return f"{a} over {b}: {_pct(claim.size)}"
+    if claim.kind == "gap-at-most":
+        return f"{a} trails {b} by ≤ {claim.size:.4f}"
+    if claim.kind == "curve":
+        first, last = claim.epochs
+        window = (f"epochs 1-{last}" if first == 1 and last else
+                  f"epochs > {first - 1}" if first > 1 else "every epoch")
+        return f"{a} ahead of {b}, {window}"
+    return f"{a} {'>' if claim.above else '<'} {b}"
+
+
+def paper_ratio(claim: Claim, dataset: str) -> float:
+    """The paper's own NDCG@10 ratio model / against − 1 on `dataset` (Table 1); against the
+    paper's SASRec where the claim is read against the original one, which the paper did not
+    train; NaN for a curve claim (the paper gives no single number for it)."""
+    if claim.kind == "curve":
+        return float("nan")
+    paper = paper_table().set_index(["dataset", "model"])["NDCG@10"]
+    against = REFERENCE_OF.get(claim.against, claim.against)
+    if (dataset, claim.model) not in paper.index or (dataset, against) not in paper.index:
+        return float("nan")
+    return float(paper[(dataset, claim.model)] / paper[(dataset, against)] - 1)
 
 
 # ----------------------------------------------------------------------------- in words
-def _short(row: dict) -> str:
-    """'L = 20' or 'L = 20, 300 epochs' (epochs named where they are not the paper's 2000)."""
-    epochs = int(row["epochs"])
-    return f"L = {int(row['lookback'])}" + ("" if epochs == 2000 else f", {epochs} epochs")
-
-
 AGAINST_TABLE1 = {"reproduced": "as in Table 1", "reversed": "the opposite of Table 1",
                   "no significant difference": "where Table 1 has a difference",
                   "partly reproduced": "partly as in Table 1"}
 
 
+def _own_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows read on their own dataset (no stand-in, not the datasets without a copy)."""
+    return table[~table["read on"].str.contains("stand-in")
+                 & ~table["reason"].isin(list(NO_COPY.values()))]
+
+
 def _pair_sentence(table: pd.DataFrame, model: str, against: str, protocol: str) -> str | None:
-    """'Caser+ is significantly above Caser on FS-NYC (+0.3280 NDCG@10; L = 20, preliminary)
-    and ...' from the Table 1 rows of one pair, read on the datasets themselves."""
-    rows = table[(table["kind"] == "direction") & (table["model"] == model)
-                 & (table["against"] == against) & (table["outcome"] != "not tested")
-                 & ~table["read on"].str.contains("stand-in")]
+    """'Caser+ is significantly above Caser on FS-NYC (+0.3263 NDCG@10 [+0.31, +0.34];
+    preliminary; as in Table 1), and ...' from the Table 1 rows of one pair, read at the main
+    setting of each dataset; a dataset whose main setting lacks a model says so."""
+    rows = _own_rows(table[(table["kind"] == "direction") & (table["model"] == model)
+                           & (table["against"] == against)])
     if rows.empty:
         return None
-    parts = []
+    parts, not_run = [], []
     for r in rows.to_dict("records"):
+        if r[f"effect ({protocol})"] == NOT_RUN:
+            not_run.append(r["read on"])
+            continue
+        if r["outcome"] == "not tested":                # no main setting named there: said once
+            continue
         verdict = r[f"verdict ({protocol})"]
+        lo, hi = r[f"delta interval ({protocol})"]
         where = (f"significantly above {LABELS[against]}" if verdict == stats.BETTER else
                  f"significantly below {LABELS[against]}" if verdict == stats.WORSE else
                  f"not significantly different from {LABELS[against]}")
-        parts.append(f"{where} on {r['read on']} ({r[f'delta ({protocol})']:+.4f} NDCG@10; "
-                     f"{_short(r)}{', preliminary' if r['preliminary'] else ''}; "
-                     f"{AGAINST_TABLE1[r['outcome'].replace(', ' + PRELIMINARY, '')]})")
-    return f"{LABELS[model]} is " + ", and ".join(parts)
+        parts.append(f"{where} on {r['read on']} ({r[f'delta ({protocol})']:+.4f} NDCG@10 "
+                     f"[{lo:+.4f}, {hi:+.4f}]{', preliminary' if r['preliminary'] else ''}; "
+                     f"{AGAINST_TABLE1[_base_outcome(r['outcome'])]})")
+    said = f"{LABELS[model]} is " + ", and ".join(parts) if parts else ""
+    if not not_run:
+        return said or None
+    lacking = (f"{LABELS[model]} against {LABELS[against]} is {NOT_RUN} on "
+               f"{' and '.join(not_run)}, so not tested there (the findings table gives the "
+               "command that runs it)")
+    return f"{said}; {lacking[0].lower()}{lacking[1:]}" if said else lacking
 
 
-def summary_sentences(table: pd.DataFrame, protocol: str) -> list[str]:
-    """The findings in a few plain sentences, every number from `table` (`findings`)."""
+def setting_sentence(table: pd.DataFrame, main: dict[str, MainSetting] | None = None) -> str:
+    """Which setting every sentence is read at: per dataset its main setting, and how many of
+    its seeds the rows rest on."""
+    main = MAIN_SETTINGS if main is None else main
+    parts = []
+    for dataset, m in main.items():
+        rows = table[(table["read on"].str.startswith(DATASET_LABELS[dataset]))
+                     & (table["seeds"] != "")]
+        if not len(table[table["read on"].str.startswith(DATASET_LABELS[dataset])]):
+            continue
+        seeds = sorted(set(rows["seeds"]), key=lambda s: int(s.split()[0]))
+        parts.append(f"{DATASET_LABELS[dataset]} at L = {m.lookback}, {m.epochs} epochs, "
+                     f"{m.precision}, {seeds_text(list(m.seeds))}"
+                     + (f" (the rows rest on {' or '.join(seeds)} so far)"
+                        if seeds and seeds != [f"{len(m.seeds)} of {len(m.seeds)} seed"
+                                               + "s" * (len(m.seeds) > 1)] else ""))
+    return ("Every sentence below is read at one main setting per dataset, never at another: "
+            + "; ".join(parts) + ".")
+
+
+def summary_sentences(table: pd.DataFrame, protocol: str,
+                      main: dict[str, MainSetting] | None = None) -> list[str]:
+    """The findings in a few plain sentences, every number from `table` (`findings`), which
+    reads every row at the main setting."""
     pairs = [(plus, original) for plus, original in ORIGINAL_OF.items()]
     pairs += [(plus, sas) for sas in ("sasrec", *REFERENCES_FOR["sasrec"]) for plus in ORIGINAL_OF]
-    out = [s + "." for s in (_pair_sentence(table, m, a, protocol) for m, a in pairs) if s]
+    out = [setting_sentence(table, main)]
+    out += [s + "." for s in (_pair_sentence(table, m, a, protocol) for m, a in pairs) if s]
     untested = table[table["outcome"] == "not tested"]
     tky = untested[untested["reason"] == NO_COPY["fs-tky"]]             # not tested for want of a copy
     if len(tky):
-        gains = table[(table["kind"] == "gain") & table["read on"].str.contains("stand-in")]
+        gains = table[(table["kind"] == "gain") & table["read on"].str.contains("stand-in")
+                      & (table[f"effect ({protocol})"] != NOT_RUN)]
         read = "; ".join(f"{LABELS[r['model']]} over {LABELS[r['against']]} "
                          f"{r[f'effect ({protocol})'].split(' over users')[0].replace('gain ', '')} "
                          f"(the paper: {r['size']:+.0%}): {r['outcome']}"
@@ -498,66 +563,3 @@ def outcome_counts(table: pd.DataFrame) -> dict[str, int]:
 
 def vocabulary() -> pd.DataFrame:
     return pd.DataFrame({"outcome": list(OUTCOMES), "means": list(OUTCOMES.values())})
-
-
-# ----------------------------------------------------------------------------- as a page shows it
-OUTCOME_CLASS = {o: o.replace(" ", "-") for o in OUTCOMES}
-
-
-def findings_html(table: pd.DataFrame, protocol: str) -> str:
-    """The findings as one HTML table (class `findings`): the paper's words with their place,
-    what we read them on, the effect with its interval, whether the runs converged, the outcome
-    (a badge whose class names it) and the other settings that hold both models."""
-    import html
-    esc = html.escape
-    head = ("<tr><th>the paper says</th><th>read on</th><th>effect, 95 % interval</th>"
-            "<th>runs</th><th>outcome</th></tr>")
-    body = []
-    ours = table["against"].isin(REFERENCES_FOR["sasrec"])
-    for group, rows in (("The paper's text and figures", table[(table["kind"] != "direction") & ~ours]),
-                        ("Table 1, comparison by comparison (NDCG@10)",
-                         table[(table["kind"] == "direction") & ~ours]),
-                        ("The same comparisons against SASRec as its own paper builds it "
-                         "(not in the paper)", table[ours])):
-        if rows.empty:
-            continue
-        body.append(f'<tr class="group"><th colspan="5">{esc(group)}</th></tr>')
-        for r in rows.to_dict("records"):
-            base = r["outcome"].replace(f", {PRELIMINARY}", "")
-            said = f"{esc(r['claim'])} <span class=\"where\">({esc(r['where'])})</span>"
-            if r["note"]:
-                said += f"<div class=\"note\">{esc(r['note'])}</div>"
-            read = f"<b>{esc(r['read on'])}</b>"
-            if r["evidence"]:
-                read += f"<div class=\"note\">{esc(r['evidence'])}</div>"
-            if r["also read on"]:
-                read += f"<div class=\"note\">also: {esc(r['also read on'])}</div>"
-            if r.get("precisions"):
-                read += f"<div class=\"note precisions\">{esc(r['precisions'])}</div>"
-            outcome = f'<span class="outcome {OUTCOME_CLASS[base]}">{esc(base)}</span>'
-            if r["preliminary"]:
-                outcome += f'<div class="note">{PRELIMINARY}</div>'
-            if r["reason"]:
-                outcome += f'<div class="note">{esc(r["reason"])}</div>'
-            body.append(f"<tr><td>{said}</td><td>{read}</td>"
-                        f"<td>{esc(r.get(f'effect ({protocol})', ''))}</td>"
-                        f"<td>{esc(r['converged'])}</td><td>{outcome}</td></tr>")
-    return (f'<div class="findings-box"><table class="findings"><thead>{head}</thead>'
-            f'<tbody>{"".join(body)}</tbody></table></div>')
-
-
-def vocabulary_html() -> str:
-    """The outcome vocabulary as a definition list, each term in its badge."""
-    import html
-    items = "".join(f'<dt><span class="outcome {OUTCOME_CLASS[o]}">{html.escape(o)}</span></dt>'
-                    f"<dd>{html.escape(means)}</dd>" for o, means in OUTCOMES.items())
-    return f'<dl class="outcomes">{items}</dl>'
-
-
-def summary_html(sentences: list[str]) -> str:
-    """The plain-words summary as an HTML list (class `findings-summary`): HTML, not Markdown,
-    because the introduction glues it from the results chapter and myst-nb pastes only text,
-    HTML and images across pages."""
-    import html
-    items = "".join(f"<li>{html.escape(s)}</li>" for s in sentences)
-    return f'<ul class="findings-summary">{items}</ul>'

@@ -16,6 +16,7 @@ from . import findings as F
 from . import protocol_match
 from .committed import LONG_RUN_PROFILES, cost_of_missing_runs, long_runs
 from .errors import DataError
+from .findings_setting import MAIN_SETTINGS, TRAINED, MainSetting, settings
 from .registry import BASELINES, DATASET_LABELS, LABELS, MODELS
 from .paper import paper_row
 from .results import curves, find_records, read_record, variant
@@ -72,6 +73,7 @@ class Reproduction:
     identification: protocol_match.Identification
     protocols: tuple[str, ...]                  # the protocol(s) the findings are read under
     findings: pd.DataFrame = field(repr=False)
+    main: dict[str, MainSetting] = field(default_factory=lambda: dict(MAIN_SETTINGS))
 
     @property
     def protocol(self) -> str:
@@ -79,105 +81,163 @@ class Reproduction:
 
     def summary(self) -> list[str]:
         from .ablation import ABLATION_PROFILE, ablation_sentence, study_records, study_sentence
-        sentences = F.summary_sentences(self.findings, self.protocol)
+        sentences = F.summary_sentences(self.findings, self.protocol, self.main)
         study = [study_sentence(study_records(self.results_dir)),
                  ablation_sentence(study_records(self.results_dir, ABLATION_PROFILE))]
         return sentences[:-1] + floor_sentences(self) + [s for s in study if s] + sentences[-1:]
 
 
-def load(results_dir, when: str = "last", protocol: str | None = None) -> Reproduction:
+def load(results_dir, when: str = "last", protocol: str | None = None,
+         main: dict[str, MainSetting] | None = None) -> Reproduction:
     """Everything the results chapter shows, from the records under `results_dir/PROFILE/` for
-    the long-run profiles. `protocol`: read the findings under this one instead of the
-    identified protocol(s)."""
+    the long-run profiles, read at each dataset's main setting (`main`, by default
+    `findings_setting.MAIN_SETTINGS`). `protocol`: read the findings under this one instead of
+    the identified protocol(s)."""
     results_dir = Path(results_dir)
+    main = dict(MAIN_SETTINGS if main is None else main)
     records, problems = [], []
     for profile in LONG_RUN_PROFILES:
         if (results_dir / profile).is_dir():
             good, bad = checked_records(results_dir / profile)
             records += good
             problems += bad
-    long = long_runs(records)
-    main = [r for _, rs in long.values() for r in rs]
-    identification = protocol_match.identify(main, records, when)
+    long = main_setting_runs(records, main)
+    main_recs = [r for _, rs in long.values() for r in rs]
+    identification = protocol_match.identify(main_recs, records, when)
     protocols = (protocol,) if protocol else identification.protocols or ("full",)
-    table = F.findings(records, protocols, when)
+    table = F.findings(records, protocols, when, main=main)
     return Reproduction(results_dir, when, records, problems, long, identification, protocols,
-                        table)
+                        table, main)
+
+
+def main_setting_runs(records: list[dict], main: dict[str, MainSetting]) -> dict[str, tuple[str, list[dict]]]:
+    """{dataset: (profile, records)}: the runs of each dataset's main setting, floors included;
+    a dataset without a named main setting keeps the most complete long-run profile's main runs
+    (`committed.long_runs`)."""
+    out = {d: v for d, v in long_runs(records).items() if d not in main}
+    for dataset, setting in main.items():
+        runs = [r for r in records if setting.holds(r)]
+        if any(r["config"]["model"] not in BASELINES for r in runs):
+            out[dataset] = (setting.profile, runs)
+    return out
+
+
+def beside_main(rep: Reproduction, model: str) -> dict[str, tuple[str, list[dict]]]:
+    """{dataset: (words, records)} of `model` where the main setting has no run of it: its runs
+    in the nearest other setting (the main setting's window, then its epochs, then the most
+    seeds), named in words ('fp32, seeds 42-44') so that a figure can draw them beside the main
+    runs, labelled, never as them."""
+    out = {}
+    for dataset, (_, recs) in rep.long.items():
+        setting = rep.main.get(dataset)
+        if setting is None or any(r["config"]["model"] == model for r in recs):
+            continue
+        options = [s for s in settings(rep.records, rep.main) if s.dataset == dataset
+                   and not s.main and model in s.runs]
+        if not options:
+            continue
+        def distance(s):
+            epochs = max(r["last"]["epoch"] for r in s.runs[model].values())
+            return (s.lookback != setting.lookback, epochs != setting.epochs, -len(s.runs[model]))
+        best = min(options, key=distance)
+        out[dataset] = (best.short((model,), setting), list(best.runs[model].values()))
+    return out
 
 
 # ----------------------------------------------------------------------------- the gaps
 def not_run(rep: Reproduction, bench_glob: str | None = None) -> pd.DataFrame:
-    """One row per (dataset, model) of the long-run grid with no committed run: why, what it
-    would take on every device a benchmark file measured, and the command that fills it."""
+    """One row per dataset and trained model whose main setting lacks some of its seeds: which
+    seeds, why (a damaged record is named), what one run would take at the main setting on every
+    device a benchmark file measured (the quickest precision per device), and the command that
+    runs them, found among the cells of the setting's profile (`findings_setting.run_command`)."""
+    from .benchfiles import projected_cell_hours
+    from .findings_setting import missing_runs, run_command, seeds_text
     bench = sorted(glob.glob(bench_glob or str(rep.results_dir / "bench*.json")))
-    cost = cost_of_missing_runs(rep.long, bench)
     damaged = {(r.split(": ")[0]): r for r in rep.problems}
     rows = []
-    for dataset, (profile, recs) in rep.long.items():
-        have = {r["config"]["model"] for r in recs}
-        trained = [r for r in recs if r["config"]["model"] not in BASELINES]
-        if not trained:
-            continue
-        lookback = trained[0]["config"]["lookback"]
-        epochs = max(r["last"]["epoch"] for r in trained)
-        for model in MODELS:
-            if model in have:
-                continue
-            label = (DATASET_LABELS.get(dataset, dataset), LABELS[model])
-            hours = cost.loc[label] if label in cost.index else pd.DataFrame()
-            if isinstance(hours, pd.Series):
-                hours = hours.to_frame().T
+    for dataset, setting in rep.main.items():
+        runs: dict[str, dict[int, dict]] = {}
+        for r in rep.long.get(dataset, (None, []))[1]:
+            runs.setdefault(r["config"]["model"], {})[r["config"]["seed"]] = r
+        eval_every = next((r["config"].get("eval_every", 10) for rs in runs.values()
+                           for r in rs.values()), 10)
+        for model, seeds in missing_runs(setting, runs, TRAINED).items():
+            hours = projected_cell_hours(bench, dataset, setting.lookback, setting.epochs,
+                                         eval_every, [model])
+            if len(hours):                          # the main setting's precision only
+                hours = hours[hours["training"] == setting.precision]
             quickest = (hours.sort_values("projected h").drop_duplicates("device")
-                        if len(hours) else hours)                  # each device's best precision
-            measured = "; ".join(f"{h['projected h']:.1f} h on {h['device']} ({h['training']})"
+                        if len(hours) else hours)
+            measured = "; ".join(f"{h['projected h']:.1f} h on {h['device']}"
                                  for h in quickest.to_dict("records")) or "no benchmark of it"
-            why = ("not run yet: " + (f"{quickest['projected h'].iloc[0]:.1f} h on the fastest "
-                                      "device measured, longer than the other cells of the grid"
-                                      if len(quickest) else "no device has timed it"))
-            stale = [line for path, line in damaged.items() if f"/{dataset}/{model}/" in path]
-            rows.append({"dataset": label[0], "model": label[1],
-                         "setting": f"profile {profile}, L = {lookback}, {epochs} epochs",
-                         "why": stale[0] if stale else why, "cost (2000 epochs plus evaluations)"
-                         if epochs == 2000 else f"cost ({epochs} epochs plus evaluations)": measured,
-                         "command": (f"python -m rebuild run --profile {profile} --engine direct "
-                                     f"--only model={model},dataset={dataset}")})
+            stale = [line for path, line in damaged.items()
+                     if f"/{dataset}/{model}/" in path or f"/{dataset}/{model}~" in path]
+            rows.append({"dataset": DATASET_LABELS.get(dataset, dataset), "model": LABELS[model],
+                         "seeds missing": seeds_text(seeds).replace("seed ", "").replace("seeds ", ""),
+                         "setting": setting.text(),
+                         "why": stale[0] if stale else "not run yet",
+                         "one run takes (epochs plus evaluations)": measured,
+                         "command": run_command(setting, {model: seeds})})
     return pd.DataFrame(rows)
 
 
 # ----------------------------------------------------------------------------- the floors
 def floors(rep: Reproduction) -> pd.DataFrame:
     """Per dataset and protocol: the Repeat and Pop floors' test NDCG@10 beside the best trained
-    model of the long runs (which, and whether it beats Repeat)."""
+    model of the main setting (which, and by how much Repeat is above it), and every trained
+    model of the book that the main setting lacks, with its NDCG@10 in the nearest other
+    setting, named (`beside_main`): a superlative that sees every model."""
     rows = []
+    elsewhere = {m: beside_main(rep, m) for m in TRAINED}
     for dataset, (_, recs) in rep.long.items():
-        by_model = {r["config"]["model"]: r for r in recs}
-        trained = [r for r in recs if r["config"]["model"] not in BASELINES]
+        by_model: dict[str, list[dict]] = {}
+        for r in recs:
+            by_model.setdefault(r["config"]["model"], []).append(r)
+        trained = [m for m in by_model if m not in BASELINES]
         if "repeat" not in by_model or not trained:
             continue
-        for protocol in by_model["repeat"][rep.when]["test"]:
-            score = {m: r[rep.when]["test"][protocol]["NDCG@10"] for m, r in by_model.items()
-                     if protocol in r[rep.when]["test"]}
+        for protocol in by_model["repeat"][0][rep.when]["test"]:
+            score = {m: sum(r[rep.when]["test"][protocol]["NDCG@10"] for r in rs) / len(rs)
+                     for m, rs in by_model.items() if protocol in rs[0][rep.when]["test"]}
             best = max((m for m in score if m not in BASELINES), key=score.get)
+            absent, values = [], []
+            for m in TRAINED:
+                if m in by_model or dataset not in elsewhere[m]:
+                    continue
+                words, runs = elsewhere[m][dataset]
+                value = sum(r[rep.when]["test"][protocol]["NDCG@10"] for r in runs) / len(runs)
+                absent.append(f"{LABELS[m]} {value:.4f} ({words})")
+                values.append(value)
             rows.append({"dataset": DATASET_LABELS.get(dataset, dataset), "protocol": protocol,
                          "Repeat": score["repeat"], "Pop": score.get("pop", float("nan")),
                          "best trained model": LABELS[best], "its NDCG@10": score[best],
-                         "Repeat − best": score["repeat"] - score[best]})
+                         "Repeat − best": score["repeat"] - score[best],
+                         "not run at the main setting": "; ".join(absent),
+                         "highest of those": max(values, default=float("nan"))})
     return pd.DataFrame(rows).round(4)
 
 
 def floor_sentences(rep: Reproduction) -> list[str]:
     """One sentence per dataset where the Repeat floor (no learning: the user's own past items,
-    most frequent first) beats every trained model under the protocol the findings use."""
+    most frequent first) beats every trained model of the main setting under the protocol the
+    findings use; a trained model the main setting lacks is named with its value elsewhere, so
+    that 'best' ranges over every trained model the book shows."""
     table = floors(rep)
     if table.empty:
         return []
     out = []
     for r in table[table["protocol"] == rep.protocol].to_dict("records"):
-        if r["Repeat − best"] > 0:
-            out.append(f"On {r['dataset']} no trained model reaches the Repeat floor, which only "
-                       f"re-ranks the items a user already had: test NDCG@10 {r['Repeat']:.4f} "
-                       f"against {r['its NDCG@10']:.4f} for {r['best trained model']}, the best "
-                       f"trained model ({rep.protocol} protocol; see 'What the floors say').")
+        if r["Repeat − best"] <= 0:
+            continue
+        absent = r["not run at the main setting"]
+        beaten_too = not r["highest of those"] >= r["Repeat"]
+        out.append(f"On {r['dataset']} no trained model of the main setting reaches the Repeat "
+                   f"floor, which only re-ranks the items a user already had: test NDCG@10 "
+                   f"{r['Repeat']:.4f} against {r['its NDCG@10']:.4f} for "
+                   f"{r['best trained model']}, the best of them ({rep.protocol} protocol)"
+                   + (f"; not run at the main setting, {absent}"
+                      + (", is below it too" if beaten_too else "") if absent else "")
+                   + " (see 'What the floors say').")
     return out
 
 
@@ -202,25 +262,23 @@ def variant_runs(rep: Reproduction, name: str, dataset: str) -> list[dict]:
 
 
 def variant_reading(rep: Reproduction, name: str, dataset: str) -> str:
-    """A sentence on which findings rows on `dataset` the variant `name`'s runs decide (a row reads
-    on the best setting that holds both of its models: `findings.evidence_for`), and, where none,
+    """A sentence on what the variant `name`'s runs on `dataset` do for the findings: every row
+    is read at the main setting, so they answer none; the rows whose two models both have runs
+    of the variant give its outcome in their robustness column (*other settings*); where none,
     which of the rows' models the variant has no run of."""
     where = DATASET_LABELS[dataset]
     rows = rep.findings[rep.findings["read on"].str.startswith(where)]   # stand-in rows included
-    on_variant = rows["evidence"].str.contains(f"~{name})", regex=False)
-    if on_variant.any():
-        return (f"Of the {len(rows)} findings rows read on {where}, {on_variant.sum()} rest on these "
-                f"runs (their *evidence* column names `~{name}`).")
     have = {r["config"]["model"] for r in variant_runs(rep, name, dataset)}
     pairs = [{m, against} for m, against in zip(rows["model"], rows["against"])]
-    lacking = set().union(*pairs) - have
-    if not all(pair & lacking for pair in pairs):
-        return (f"None of the {len(rows)} findings rows read on {where} rests on these runs: each "
-                "rests on the setting its *evidence* column names.")
-    return (f"None of the {len(rows)} findings rows read on {where} rests on these runs: each "
-            f"compares a model that has no `{name}` run on {where} "
-            f"({', '.join(LABELS[m] for m in LABELS if m in lacking)}), so it rests on the "
-            "setting its *evidence* column names.")
+    covered = sum(pair <= have for pair in pairs)
+    if covered:
+        return (f"Every findings row is read at the main setting; of the {len(rows)} rows read on "
+                f"{where}, {covered} compare two models that both have runs here, and give their "
+                "outcome on these runs among their *other settings* (same or which instead).")
+    lacking = set().union(*pairs) - have if pairs else set()
+    return (f"None of the {len(rows)} findings rows read on {where} can use these runs, even as "
+            f"a robustness check: each compares a model that has no `{name}` run on {where} "
+            f"({', '.join(LABELS[m] for m in LABELS if m in lacking)}).")
 
 
 def longer_training(rep: Reproduction, name: str, dataset: str, metric: str = "NDCG@10") -> pd.DataFrame:
