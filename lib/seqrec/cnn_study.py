@@ -155,18 +155,21 @@ def what_differs(rec: dict, base: dict, family: str = "caser") -> str:
     """A run of the ablation in words: the original, the toolkit's CNN, or the original with the
     differences in which its config departs from the original's (`flipped`)."""
     if rec["config"]["model"] == family:
-        return f"{LABELS[family]}, the toolkit's (every difference but L and epochs)"
+        return (f"{LABELS[family]}, the toolkit's (every difference but L; "
+                f"{rec['last']['epoch']} epochs)")
     changed = flipped(rec, base, family)
     return LABELS[rec["config"]["model"]] if not changed else (
         "original, " + " and ".join(changed) + " as the toolkit's")
 
 
 def ablation_runs(records: list[dict], family: str = "caser") -> tuple[dict | None, list[dict]]:
-    """(the original's seed-42 run, the ablation's runs)."""
-    original = family_cells(family)["original"].runs(records)
-    base = next((r for r in original if r["config"]["seed"] == 42), None)
+    """(the original's seed-42 run, the ablation's runs and the grid's toolkit CNN at the same L,
+    seed 42, trained for the toolkit's 2000 epochs)."""
+    cells = family_cells(family)
+    seed42 = lambda runs: [r for r in runs if r["config"]["seed"] == 42]  # noqa: E731
+    base = next(iter(seed42(cells["original"].runs(records))), None)
     return base, [r for r in records if r["config"].get("profile") == ABLATION
-                  and r["config"]["dataset"] == DATASET]
+                  and r["config"]["dataset"] == DATASET] + seed42(cells["toolkit"].runs(records))
 
 
 def ablation_table(records: list[dict], family: str = "caser") -> pd.DataFrame:
