@@ -8,7 +8,8 @@ import importlib
 
 import pytest
 
-from seqrec import baselines, claims, models, registry
+from seqrec import baselines, models, registry
+from seqrec.study import claims
 from seqrec.models import Caser, CaserPlus
 
 

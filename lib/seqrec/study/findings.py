@@ -14,10 +14,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats as st
 
-from . import convergence, stats
+from .. import stats
+from ..registry import BASELINES, DATASET_LABELS, LABELS, ORIGINAL_OF, REFERENCE_MODELS
+from ..results import precision, variant
+from . import convergence
 from .paper import TABLE_METRICS, paper_marks, paper_table
-from .registry import BASELINES, DATASET_LABELS, LABELS, ORIGINAL_OF, REFERENCE_MODELS
-from .results import precision, variant
 from .tables import per_user_values
 
 # ----------------------------------------------------------------------------- the vocabulary
@@ -232,7 +233,7 @@ def relative_gain(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
 
 
 def _convergence(setting: Setting, models, seeds, protocol: str) -> tuple[bool, str]:
-    """(any run still moving, words): the rule of `seqrec.convergence` on every run used."""
+    """(any run still moving, words): the rule of `seqrec.study.convergence` on every run used."""
     moving = []
     for m in models:
         for s in seeds:

@@ -1,6 +1,6 @@
 """What the committed runs add up to: the records under `results/`, checked; the protocol the
 paper's Table 1 used, identified on the converged ones; the paper's claims read on them
-(`seqrec.findings`); the cells not run yet, with what each would cost and the command that fills
+(`seqrec.study.findings`); the cells not run yet, with what each would cost and the command that fills
 it; and what the non-learned floors say about each dataset. The results chapter and the
 introduction show this object; nothing in it is typed in.
 """
@@ -12,53 +12,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..registry import BASELINES, DATASET_LABELS, LABELS, MODELS
+from ..results import checked_records, curves, variant
 from . import findings as F
 from . import protocol_match
-from .committed import LONG_RUN_PROFILES, cost_of_missing_runs, long_runs
-from .errors import DataError
-from .registry import BASELINES, DATASET_LABELS, LABELS, MODELS
+from .committed_runs import LONG_RUN_PROFILES, cost_of_missing_runs, long_runs
 from .paper import paper_row
-from .results import curves, find_records, read_record, variant
+from .sasrec_study import ABLATION_PROFILE, ablation_sentence, study_records, study_sentence
 from .tables import table1
-
-
-# ----------------------------------------------------------------------------- records, checked
-def record_problem(rec: dict) -> str | None:
-    """Why a record cannot be read as a finished run (None when it can): a protocol it was
-    asked to test that it lacks, or a history cut short of the epochs it claims."""
-    c = rec.get("config", {})
-    for part in ("config", "history", "last", "best", "test_ranks"):
-        if part not in rec:
-            return f"no '{part}' entry"
-    asked = c.get("eval_protocols") or list(rec["last"].get("test", {}))
-    for protocol in asked:
-        if protocol not in rec["last"].get("test", {}) or protocol not in rec["test_ranks"].get("last", {}):
-            return f"lacks protocol {protocol!r} (asked for {', '.join(asked)})"
-    trained_to = max((h["epoch"] for h in rec["history"]), default=-1)
-    if c.get("model") not in BASELINES and trained_to < rec["last"].get("epoch", 0):
-        return (f"history cut short: it ends at epoch {trained_to}, the record claims "
-                f"{rec['last'].get('epoch')}")
-    return None
-
-
-def checked_records(root) -> tuple[list[dict], list[str]]:
-    """(readable records under `root`, one line per record left out naming its file and why)."""
-    good, problems = [], []
-    for path in find_records(root):
-        try:
-            rec = dict(read_record(path), path=str(path))
-        except (OSError, ValueError) as err:
-            problems.append(f"{path}: unreadable ({err}); rerun its cell")
-            continue
-        except DataError as err:                      # an older schema: the message says what to do
-            problems.append(str(err))
-            continue
-        problem = record_problem(rec)
-        if problem:
-            problems.append(f"{path}: {problem}; its cell counts as not run (rerun it)")
-        else:
-            good.append(rec)
-    return good, problems
 
 
 # ----------------------------------------------------------------------------- the whole picture
@@ -78,7 +39,6 @@ class Reproduction:
         return self.protocols[0]
 
     def summary(self) -> list[str]:
-        from .ablation import ABLATION_PROFILE, ablation_sentence, study_records, study_sentence
         sentences = F.summary_sentences(self.findings, self.protocol)
         study = [study_sentence(study_records(self.results_dir)),
                  ablation_sentence(study_records(self.results_dir, ABLATION_PROFILE))]
@@ -185,8 +145,8 @@ def revisit_share(rec: dict) -> float | None:
     """Share of users whose test item they already visited before, on the data of `rec` (read
     from its local copy, found through `$SEQREC_DATA_DIR` when the record's own path is not on
     this machine); None when the data is not here."""
-    from .baselines import seen_before_share
-    from .results import record_data
+    from ..baselines import seen_before_share
+    from ..results import record_data
     data = record_data(rec)
     return None if data is None else seen_before_share(data)
 

@@ -13,11 +13,11 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from .labels import record_label
+from ..registry import BASELINES, ORIGINAL_OF, colour, label
+from ..results import curves
 from .paper import paper_row
-from .registry import BASELINES, ORIGINAL_OF, colour, label
-from .repeats import seed_groups
-from .results import curves
+from .provenance import record_label
+from .seeds_and_precision import seed_groups
 
 WIDTH = 7.0                                     # inches: the book column
 FLOOR_OFF_SCALE = 1.5     # a floor above 1.5x the best curve is named in the legend, not drawn

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .. import metrics as M
+from ..registry import BASELINES
 from . import convergence
-from . import metrics as M
 from .paper import TABLE_METRICS, paper_table
-from .registry import BASELINES
-from .repeats import seed_groups
+from .seeds_and_precision import seed_groups
 
 def protocol_distance(recs: list[dict], when: str = "last") -> pd.DataFrame:
     """How far each protocol's numbers sit from the paper's Table 1.
@@ -106,7 +106,7 @@ class Identification:
 
 
 def converged_everywhere(rec: dict, when: str = "last") -> bool:
-    """The run has converged (`seqrec.convergence`) under every protocol it was tested with."""
+    """The run has converged (`seqrec.study.convergence`) under every protocol it was tested with."""
     return all(convergence.status(rec, p).converged for p in rec[when]["test"])
 
 

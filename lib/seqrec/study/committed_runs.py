@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .benchfiles import projected_cell_hours
-from .registry import BASELINES, TABLE_ORDER, label
-from .results import main_runs
+from ..registry import BASELINES, TABLE_ORDER, label
+from ..results import main_runs
+from .benchmarks import projected_cell_hours
 
 # committed run folders under results/, preferred first: the paper's settings on the canonical
 # data (GPU), on the dataset copies (GPU), then the paper's protocol at L = 20 on a CPU

@@ -3,7 +3,8 @@ intervals and the paired comparison against the original."""
 import numpy as np
 import pytest
 
-from seqrec import ablation, metrics
+from seqrec import metrics
+from seqrec.study import sasrec_study
 
 
 def record(model, ranks, options=None, curve=(0.1, 0.2)):
@@ -20,18 +21,18 @@ GOOD, BAD = RNG.integers(1, 3, 400), RNG.integers(5, 40, 400)
 
 
 def test_runs_are_named_by_what_differs_from_the_original():
-    assert ablation.what_differs(record("sasrec-original", GOOD)) == "SASRec (original)"
-    assert ablation.what_differs(record("sasrec-original", GOOD, {"padding_mask": False})) == \
+    assert sasrec_study.what_differs(record("sasrec-original", GOOD)) == "SASRec (original)"
+    assert sasrec_study.what_differs(record("sasrec-original", GOOD, {"padding_mask": False})) == \
         "original, padding as the toolkit's"
-    assert ablation.what_differs(record("sasrec", GOOD)).startswith("SASRec (the toolkit's: all 5")
+    assert sasrec_study.what_differs(record("sasrec", GOOD)).startswith("SASRec (the toolkit's: all 5")
 
 
 def test_the_ablation_table_compares_each_run_with_the_original_over_users():
     recs = [record("sasrec", BAD), record("sasrec-original", GOOD, {"padding_mask": False}),
             record("sasrec-original", GOOD)]
-    table = ablation.ablation_table(recs)
+    table = sasrec_study.ablation_table(recs)
     assert list(table["run"])[0] == "SASRec (original)"            # the reference row first
-    worse = table.set_index("run").loc[ablation.what_differs(recs[0])]
+    worse = table.set_index("run").loc[sasrec_study.what_differs(recs[0])]
     assert worse["Δ NDCG@10 vs original (sampled)"].startswith("-")
     assert "p = " in worse["Δ NDCG@10 vs original (full)"]
     same = table.set_index("run").loc["original, padding as the toolkit's"]
@@ -42,11 +43,11 @@ def test_the_ablation_table_compares_each_run_with_the_original_over_users():
 
 def test_the_ablation_needs_the_original():
     with pytest.raises(ValueError, match="needs the original"):
-        ablation.ablation_table([record("sasrec", GOOD)])
+        sasrec_study.ablation_table([record("sasrec", GOOD)])
 
 
 def test_curves_have_one_column_per_run():
-    curves = ablation.sasrec_curves([record("sasrec", BAD, curve=(0.1, 0.3)),
+    curves = sasrec_study.sasrec_curves([record("sasrec", BAD, curve=(0.1, 0.3)),
                                      record("sasrec-original", GOOD, curve=(0.2, 0.5))])
     assert curves.loc[("NDCG@10", 10), "SASRec (original)"] == 0.5
     assert curves.loc[("HR@10", 10), "SASRec (original)"] == 1.0
@@ -55,9 +56,9 @@ def test_curves_have_one_column_per_run():
 def test_the_grid_pair_table_reads_both_sasrecs_where_a_setting_holds_both():
     from test_findings import FLAT_HIGH, FLAT_LOW, make_record
     recs = [make_record("sasrec", BAD, FLAT_LOW, seed=s) for s in (42, 43)]
-    assert ablation.grid_pair_table(recs, "full").empty              # no original yet
+    assert sasrec_study.grid_pair_table(recs, "full").empty              # no original yet
     recs += [make_record("sasrec-original", GOOD, FLAT_HIGH, seed=s) for s in (42, 43)]
-    row = ablation.grid_pair_table(recs, "full").iloc[0]
+    row = sasrec_study.grid_pair_table(recs, "full").iloc[0]
     assert row["setting"].startswith("L = 20") and "seeds 42-43" in row["setting"]
     assert row["SASRec (original)"] > row["SASRec"] and row["original − SASRec, 95 % CI"].startswith("+")
     assert row["converged"] == "all"
@@ -67,8 +68,8 @@ def test_the_study_sentence_needs_both_runs_and_says_the_ratio():
     toolkit, original = record("sasrec", BAD), record("sasrec-original", GOOD)
     for r in (toolkit, original):
         r["config"]["lookback"] = 200
-    assert ablation.study_sentence([toolkit]) is None
-    text = ablation.study_sentence([toolkit, original])
+    assert sasrec_study.study_sentence([toolkit]) is None
+    text = sasrec_study.study_sentence([toolkit, original])
     ratio = metrics.per_user(GOOD)["NDCG@10"].mean() / metrics.per_user(BAD)["NDCG@10"].mean()
     assert f"{ratio:.2f} times the" in text and "L = 200" in text and "0.5905" in text
 
@@ -78,7 +79,7 @@ def test_the_ablation_sentence_names_the_costliest_difference_and_its_share():
     recs = [record("sasrec", BAD), record("sasrec-original", GOOD),
             record("sasrec-original", BAD, {"init": "torch"}),
             record("sasrec-original", worse, {"input_scale": False})]
-    text = ablation.ablation_sentence(recs)
+    text = sasrec_study.ablation_sentence(recs)
     assert "one does almost all the harm: with the initialisation as" in text
     assert "100% of the" in text and "input scaling as the toolkit's -" in text
-    assert ablation.ablation_sentence(recs[:2]) is None
+    assert sasrec_study.ablation_sentence(recs[:2]) is None

@@ -23,10 +23,11 @@ import pandas as pd
 import torch
 from IPython.display import HTML, Markdown, display
 
-from . import __version__, data, figures, labels, longrun, registry, reproduction, results, tables, training
-from .errors import ConfigError
-from .evaluation import SELECTION_PROTOCOL
-from .metrics import chance_ndcg
+from .. import __version__, data, registry, results, training
+from ..errors import ConfigError
+from ..evaluation import SELECTION_PROTOCOL
+from ..metrics import chance_ndcg
+from . import figures, longrun, provenance, reproduction, tables
 from .reproduction import Reproduction
 
 CHAPTER_RUNS = "../runs/chapter"     # a chapter's own run: CHAPTER_RUNS/DATASET/MODEL/seedSEED
@@ -122,7 +123,7 @@ def show_variant_runs(rep: Reproduction, name: str, dataset: str, title: str,
                          "makes them.*"))
         return False
     display(Markdown(f"**{registry.label(dataset)} — ours, test metrics at the {rep.when} epoch: "
-                     f"{labels.budget_label(runs)}**"))
+                     f"{provenance.budget_label(runs)}**"))
     display(HTML(f'<div class="long-runs">{tables.table1_by_protocol_html(runs, rep.when, rep.protocol)}</div>'))
     figures.plot_curves({dataset: (f"{profile} ~{name}", runs)}, registry.MODELS, title, rep.protocol)
     plt.show()
@@ -171,7 +172,7 @@ class Chapter:
 
     def show_run(self, record: dict) -> None:
         """What produced the numbers: profile, data, L, epochs, device; parameters and seconds."""
-        print(labels.record_label(record))
+        print(provenance.record_label(record))
         print(f"{record['num_parameters']:,} parameters; training "
               f"{record['timings']['train_seconds']:.0f} s, "
               f"evaluation {record['timings']['eval_seconds']:.0f} s")

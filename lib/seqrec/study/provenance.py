@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .registry import BASELINES, label
-from .results import precision, resolved
+from ..registry import BASELINES, label
+from ..results import precision, resolved
 
 
 def record_label(rec: dict) -> str:

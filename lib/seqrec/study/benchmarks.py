@@ -6,8 +6,8 @@ import json
 
 import pandas as pd
 
-from .registry import LABELS
-from .training import evaluations_after
+from ..registry import LABELS
+from ..training import evaluations_after
 
 
 def _bench(path) -> dict:
@@ -154,8 +154,8 @@ def files_for_this_cpu(paths) -> list[str]:
     """The benchmark files among `paths` measured on a CPU like the one running this process
     (`same_machine`): those that name this CPU first, then those that only share its bf16
     capability."""
-    from .results import cpu_name
-    from .training import cpu_has_native_bf16
+    from ..results import cpu_name
+    from ..training import cpu_has_native_bf16
     cpu, bf16 = cpu_name(), cpu_has_native_bf16()
     matched = [(p, _bench(p)) for p in paths]
     matched = [(p, b) for p, b in matched if same_machine(b, cpu, bf16)]

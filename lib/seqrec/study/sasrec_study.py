@@ -7,13 +7,17 @@ differences (`models.sasrec.DIFFERENCES`) back to the toolkit's side at a time.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
-from . import stats
-from .findings import mean_difference
-from .models.sasrec import DIFFERENCES
-from .registry import DATASET_LABELS, LABELS
+from .. import stats
+from ..models.sasrec import DIFFERENCES
+from ..registry import DATASET_LABELS, LABELS, colour
+from ..results import checked_records
+from . import convergence
+from .findings import mean_difference, settings
 from .tables import per_user_values
 
 ORIGINAL = "sasrec-original"
@@ -89,7 +93,6 @@ def plot_sasrec_curves(records: list[dict], protocol: str = "sampled"):
     """Test NDCG@10 and HR@10 per evaluated epoch of the study's runs, each model in its
     registry colour, with the SASRec paper's ML-1M values as dashed lines. One 7-in figure."""
     import matplotlib.pyplot as plt
-    from .registry import colour
     fig, axes = plt.subplots(1, 2, figsize=(7, 2.8), sharex=True)
     for ax, metric, name in zip(axes, ("NDCG@10", "R@10"), ("NDCG@10", "HR@10")):
         for rec in records:
@@ -109,7 +112,6 @@ def plot_sasrec_curves(records: list[dict], protocol: str = "sampled"):
 def grid_pairs(records: list[dict]) -> list:
     """The settings of the committed grid (`findings.Setting`: one profile, variant, precision,
     window, dataset) in which both SASRecs have runs, with the seeds they share."""
-    from .findings import settings
     pair = ("sasrec", ORIGINAL)
     return [(s, s.common_seeds(pair)) for s in settings(records)
             if all(m in s.runs for m in pair) and s.common_seeds(pair)]
@@ -119,7 +121,6 @@ def grid_pair_table(records: list[dict], protocol: str, when: str = "last") -> p
     """Per setting holding both SASRecs: each one's test NDCG@10 (mean over the shared seeds),
     the difference original − toolkit with a 95 % interval over users (seeds averaged per user)
     and whether the runs behind it have converged."""
-    from . import convergence
     rows = []
     for s, seeds in grid_pairs(records):
         per = {m: np.mean([per_user_values(s.runs[m][k], when, protocol)["NDCG@10"]
@@ -154,8 +155,6 @@ def study_sentence(records: list[dict], protocol: str = "sampled") -> str | None
 
 def study_records(results_dir, profile: str = STUDY_PROFILE) -> list[dict]:
     """The SASRec study's checked records under `results_dir/<profile>` (empty if none)."""
-    from pathlib import Path
-    from .reproduction import checked_records
     root = Path(results_dir) / profile
     return checked_records(root)[0] if root.is_dir() else []
 

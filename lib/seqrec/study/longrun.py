@@ -3,9 +3,9 @@ it ends, where validation would have stopped it, whether it has converged) and o
 question (where it ends up against the paper's Table 1; what the protocol changes).
 
 The runs are read, never retrained: the checked records under `results/PROFILE/` for the long-run
-profiles (`seqrec.reproduction.load`). Runs that differ in their seed alone are one *setting*
+profiles (`seqrec.study.reproduction.load`). Runs that differ in their seed alone are one *setting*
 (their numbers are the mean over the seeds); a setting is (profile, dataset, variant, training
-precision, L, epochs). Convergence is `seqrec.convergence.status`, the book's one rule. The
+precision, L, epochs). Convergence is `seqrec.study.convergence.status`, the book's one rule. The
 paper's Table 1 value is drawn and tabled under the protocol(s) the results chapter identifies
 as the paper's (`paper_protocols`), under no other.
 """
@@ -16,11 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..registry import DATASET_LABELS, LABELS, colour
+from ..results import curves, precision, variant
 from . import convergence
-from .labels import device_label
 from .paper import paper_row
-from .registry import DATASET_LABELS, LABELS, colour
-from .results import curves, precision, variant
+from .provenance import device_label
 
 METRICS = {"NDCG@10": "NDCG@10", "HR@10": "R@10"}     # shown name -> record key (HR = recall @ 1 target)
 LINESTYLES = ("-", "--", ":", "-.")                   # settings of one model, in `settings` order

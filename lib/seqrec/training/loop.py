@@ -1,240 +1,27 @@
-"""One training loop for every model (reference notes, section 2).
-
-Per epoch: users are shuffled and each gets ONE random window of length L (`sampling.
-training_windows`); a model that `scores_every_position` is trained on every position of the window,
-the others (Caser, CosRec) on the last one only; each target gets one negative drawn uniformly from
-the items outside the user's training sequence; the loss is binary cross-entropy with logits,
-averaged over all non-padding (positive and negative) entries; Adam at lr 1e-3. Everything stays on
-the training device. Every `eval_every` epochs the model ranks the validation and test targets under
-each protocol; the model is SELECTED on validation only (under `SELECTION_PROTOCOL`), and the
-record keeps the test metrics both at the best-validation epoch and at the last epoch (the authors'
-shipped loop tests the last-epoch weights). Checkpoints every `checkpoint_every` epochs make a
-killed run resumable to the same result.
-
-Speed: an epoch draws all its windows and negatives at once on the device, and the step itself
-(`seqrec.steps`) never reads a value back, so the host only waits once per epoch; Adam is the
-fused kernel; training runs under bf16 autocast on CUDA and on CPUs with native bf16 units (AMX or
-AVX512-BF16: `cpu_has_native_bf16`), while evaluation always scores in fp32; on CUDA, TF32 and
-cuDNN autotuning are on, and `cuda_graphs` / `compile` switch on graph replay or `torch.compile`
-(execution switches, not part of the config hash; the training precision is part of it).
+"""The loop: one training epoch (`train_epoch`), the step it runs (`make_step`), evaluation and
+selection on validation, the run record, and `fit` / `run`, the calls a chapter makes. What the
+loop does is described in `seqrec.training`'s docstring.
 """
 from __future__ import annotations
 
 import math
-import statistics
 import time
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import torch
 
-from . import metrics as M
-from .errors import ConfigError, SeqrecError, TrainingError, unknown
-from .evaluation import PROTOCOLS, SELECTION_PROTOCOL, check_protocols, evaluate
-from .results import (COMPLETE, FAILED, PAUSED, RECORD_NAME, RECORD_SCHEMA, STATUS_NAME,
-                      code_version, config_hash, environment, read_record, status,
-                      write_json_atomic)
-from .sampling import sample_negatives, training_windows
-from .sequences import SequenceData
-from .steps import GraphedTrainStep, TrainStep
-
-CHECKPOINT_NAME = "checkpoint.pt"
-LOSSES = ("bce", "ce")
-# switches that change how a run executes, not what it computes: not part of the config hash.
-# (The training precision `amp` changes the numbers, so it is part of it, as written.)
-EXECUTION_ONLY = ("device", "compile", "cuda_graphs", "eval_batch_size", "stop_if_unfinishable")
-# label fields: where a run belongs (its profile, its variant), not what it computes: not part of
-# the config hash either
-LABEL_FIELDS = ("profile", "variant")
-COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
-
-
-# users per evaluation batch under eval_batch_size 'auto' (`TrainConfig.eval_batch`): on a GPU a
-# large batch fills the device; on a CPU a moderate one amortises the per-batch work while its
-# activations stay in cache. Every ML-1M user, val split, every protocol, 2 AVX2 cores, 1024 vs
-# 128 users per batch: SASRec L = 100 2.13 / 1.12 s, Caser+ L = 50 10.3 / 6.3 s, Caser L = 100
-# 26.8 / 31.0 s. A model can name its own (`cpu_eval_batch`: CosRec's pair grids want 32).
-GPU_EVAL_BATCH = 1024
-CPU_EVAL_BATCH = 128
-
-# `stop_if_unfinishable` stops a run only when its projected time exceeds the time left by this
-# factor: a hopeless run (hours over the budget) stops at once, while a close call (the first
-# epochs slowed by another job on the machine) keeps running until the deadline
-UNFINISHABLE_MARGIN = 1.5
-
-
-class BudgetExhausted(SeqrecError):
-    """The time budget ran out; a checkpoint was written and `resume=True` continues the run."""
-
-
-@dataclass
-class TrainConfig:
-    """Every parameter of a run. Defaults are the paper's (authors' configs)."""
-
-    model: str = "sasrec"
-    dataset: str = "synthetic"
-    lookback: int = 100            # L, window length (final authors' config)
-    epochs: int = 2000             # max_epochs, no early stopping
-    batch_size: int = 128
-    lr: float = 1e-3               # Adam defaults (betas 0.9, 0.999, no weight decay)
-    loss: str = "bce"              # "bce" (paper: 1 negative per target) or "ce" (full softmax)
-    eval_every: int = 1
-    eval_protocols: list = field(default_factory=lambda: list(PROTOCOLS))   # every protocol
-    select_metric: str = "NDCG@10"  # on validation, under SELECTION_PROTOCOL
-    seed: int = 42                 # the authors' seed
-    eval_seed: int = 0             # seeds the candidate negatives (same for every model)
-    checkpoint_every: int = 10
-    device: str = "auto"           # "auto" = cuda if available, else cpu
-    amp: str = "auto"              # bf16 autocast in training: "auto" = on for cuda and bf16 CPUs
-    compile: bool | str = False    # torch.compile the training forward: True or a mode name
-    cuda_graphs: bool = False      # replay the whole step as a CUDA graph (CUDA; experimental)
-    eval_batch_size: int | str = "auto"  # users per evaluation batch ('auto': `eval_batch`)
-    stop_if_unfinishable: bool = False   # with a deadline: stop as soon as the pace measured here
-                                         # says the run cannot finish before it (`projected_seconds_left`)
-    profile: str = "custom"        # label only: which parameter profile produced the run
-    variant: str = ""              # label only: "" = the paper's setting, else the variant's name
-    model_options: dict = field(default_factory=dict)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "TrainConfig":
-        """The config of a dict of field names (a profile's cell, a chapter's `config`, a record's
-        `config`); an unknown name is an error that lists the valid ones."""
-        names = [f.name for f in fields(cls)]
-        bad = sorted(set(d) - set(names))
-        if bad:
-            raise unknown("training parameter", bad if len(bad) > 1 else bad[0], names)
-        return cls(**d)
-
-    def __post_init__(self) -> None:
-        """Validate every value once, where the config is made: a TrainConfig is valid by
-        construction (also one made by `dataclasses.replace`)."""
-        for name in ("lookback", "epochs", "batch_size", "eval_every", "checkpoint_every",
-                     "eval_batch_size"):
-            v = getattr(self, name)
-            if name == "eval_batch_size" and v == "auto":
-                continue
-            low = 0 if name == "epochs" else 1          # epochs = 0: evaluate only (baselines)
-            if not isinstance(v, int) or isinstance(v, bool) or v < low:
-                also = "'auto' or " if name == "eval_batch_size" else ""
-                raise ConfigError(f"{name} must be {also}an integer >= {low}, got {v!r}")
-        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
-            raise ConfigError(f"lr must be a positive number, got {self.lr!r}")
-        if self.loss not in LOSSES:
-            raise unknown("loss function", self.loss, LOSSES, where="loss")
-        self.eval_protocols = check_protocols(self.eval_protocols)
-        if SELECTION_PROTOCOL not in self.eval_protocols:
-            raise ConfigError(f"eval_protocols must include {SELECTION_PROTOCOL!r} (its validation "
-                              f"selects the best epoch), got {self.eval_protocols!r}")
-        if self.select_metric not in M.metric_names():
-            raise unknown("metric", self.select_metric, M.metric_names(), where="select_metric")
-        if self.amp not in ("auto", True, False, "on", "off"):
-            raise ConfigError(f"amp must be 'auto', 'on' or 'off', got {self.amp!r}")
-        if self.compile not in (True, False) and self.compile not in COMPILE_MODES:
-            raise ConfigError(f"compile must be true, false or a torch.compile mode "
-                              f"({', '.join(COMPILE_MODES)}), got {self.compile!r}")
-        for name in ("cuda_graphs", "stop_if_unfinishable"):
-            if not isinstance(getattr(self, name), bool):
-                raise ConfigError(f"{name} must be true or false, got {getattr(self, name)!r}")
-        if self.cuda_graphs and self.compile:
-            raise ConfigError("cuda_graphs and compile exclude each other; for compiled code with "
-                              "CUDA graphs use compile='reduce-overhead'")
-
-    def resolved_device(self) -> torch.device:
-        if self.device == "auto":
-            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        try:
-            dev = torch.device(self.device)
-        except RuntimeError as e:
-            raise ConfigError(f"bad device {self.device!r}: {e}; use 'auto', 'cpu' or 'cuda'") from e
-        if dev.type == "cuda" and not torch.cuda.is_available():
-            raise ConfigError("device 'cuda' asked for but no CUDA GPU is visible; use 'auto' or 'cpu'")
-        return dev
-
-    def resolution(self, device: torch.device | None = None, model=None) -> dict:
-        """What this machine made of the config's 'auto' values: the device, the training
-        precision (amp as a bool) and the evaluation batch. A record keeps it beside the config
-        as asked (`resolved`), never in its place, so the identity stays recomputable."""
-        device = self.resolved_device() if device is None else device
-        return {"device": str(device), "amp": self.use_amp(device),
-                "eval_batch_size": self.eval_batch(device, model)}
-
-    def identity(self) -> str:
-        """The run's one identity: the hash of the config as asked for, without execution-only
-        switches and labels. Records carry it; the grid runner calls a cell done when it matches.
-        It never depends on the machine that computes it (a login node and a GPU node agree):
-        `amp` counts as written ('auto', 'on', 'off'); the record keeps what it resolved to."""
-        config = {k: v for k, v in asdict(self).items() if k not in EXECUTION_ONLY + LABEL_FIELDS}
-        config["amp"] = {True: "on", False: "off"}.get(self.amp, self.amp)
-        return config_hash(config)
-
-    def eval_batch(self, device: torch.device, model=None) -> int:
-        """Users per evaluation batch: as set; for 'auto' GPU_EVAL_BATCH on a GPU, and on a CPU
-        the model's `cpu_eval_batch`. An execution switch: the ranks do not depend on it (beyond
-        the float rounding of a near-tie)."""
-        if self.eval_batch_size != "auto":
-            return self.eval_batch_size
-        if device.type != "cpu":
-            return GPU_EVAL_BATCH
-        return getattr(model, "cpu_eval_batch", CPU_EVAL_BATCH)
-
-    def use_amp(self, device: torch.device) -> bool:
-        """Train under bf16 autocast? 'auto': on CUDA, and on a CPU with native bf16 units."""
-        if self.amp != "auto":
-            return self.amp in (True, "on")
-        return device.type == "cuda" or (device.type == "cpu" and cpu_has_native_bf16())
-
-
-def cpu_has_native_bf16() -> bool:
-    """Does this CPU multiply bf16 natively (Intel AMX-BF16 or AVX512-BF16, which oneDNN uses
-    under autocast)? Without them bf16 is emulated and slower than fp32. Read from torch's own
-    CPU capability probe; False where torch cannot tell."""
-    try:
-        caps = torch.cpu.get_capabilities()
-    except (AttributeError, RuntimeError):
-        return False
-    return bool(caps.get("amx_bf16") or caps.get("avx512_bf16"))
-
-
-# ---------------------------------------------------------------------------------------- state
-class _State:
-    """What a checkpoint holds besides the model and optimizer."""
-
-    def __init__(self):
-        self.epoch = 0
-        self.history: list[dict] = []
-        self.best = {"epoch": -1, "score": -math.inf, "val": {}, "test": {}}
-        self.best_ranks: dict = {}
-        self.train_seconds = 0.0
-        self.eval_seconds = 0.0
-        self.last_eval_seconds: float | None = None   # the latest evaluation (val + test)
-
-
-def _save_checkpoint(path: Path, model, optimizer, state: _State, generator, identity: str):
-    payload = {"model": model.state_dict(),
-               "optimizer": optimizer.state_dict() if optimizer is not None else None,
-               "state": state.__dict__, "generator": generator.get_state(),
-               "torch_rng": torch.get_rng_state(), "config_hash": identity,
-               "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None}
-    tmp = path.with_suffix(".tmp")
-    torch.save(payload, tmp)
-    tmp.replace(path)
-
-
-def _load_checkpoint(path: Path, model, optimizer, generator, identity: str) -> _State:
-    payload = torch.load(path, map_location="cpu", weights_only=False)
-    if payload["config_hash"] != identity:
-        raise ConfigError(f"checkpoint {path} belongs to a different configuration; delete it or "
-                          "run with resume=False to start over")
-    model.load_state_dict(payload["model"])
-    if optimizer is not None:
-        optimizer.load_state_dict(payload["optimizer"])
-    generator.set_state(payload["generator"])
-    torch.set_rng_state(payload["torch_rng"])
-    if payload.get("cuda_rng") is not None and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(payload["cuda_rng"])
-    state = _State()
-    state.__dict__.update(payload["state"])
-    return state
+from .. import metrics as M
+from ..errors import ConfigError, TrainingError
+from ..evaluation import SELECTION_PROTOCOL, evaluate
+from ..results import (COMPLETE, FAILED, PAUSED, RECORD_NAME, RECORD_SCHEMA, STATUS_NAME,
+                       code_version, environment, read_record, status, write_json_atomic)
+from ..sampling import sample_negatives, training_windows
+from ..sequences import SequenceData
+from ..steps import GraphedTrainStep, TrainStep
+from .budget import BudgetExhausted, _recent_epoch_seconds, _reason_to_stop
+from .checkpoints import CHECKPOINT_NAME, _load_checkpoint, _save_checkpoint, _State
+from .config import TrainConfig
 
 
 # ---------------------------------------------------------------------------------------- loop
@@ -471,73 +258,6 @@ def _finish(run: _Run, state: _State, last_ranks) -> dict:
         (run.run_dir / STATUS_NAME).unlink(missing_ok=True)
     return record
 
-
-def projected_seconds_left(cfg: TrainConfig, history: list[dict], epoch: int,
-                           eval_seconds: float | None, measured_after: int = 0) -> float | None:
-    """Seconds the epochs after `epoch` should take at the pace measured so far (on the epochs
-    after `measured_after`: those this process trained): the median of the last (up to) five
-    training epochs per epoch, and the latest evaluation per evaluation still due. None before
-    three epochs are measured (the first one includes warm-up)."""
-    epoch_seconds = _recent_epoch_seconds(history, measured_after)
-    if epoch_seconds is None:
-        return None
-    evals_left = evaluations_after(epoch, cfg.epochs, cfg.eval_every)
-    return (cfg.epochs - epoch) * epoch_seconds + evals_left * (eval_seconds or 0.0)
-
-
-def evaluations_after(epoch: int, epochs: int, eval_every: int) -> int:
-    """Evaluations a run of `epochs` epochs makes after `epoch`: at every multiple of eval_every,
-    and at the last epoch if it is not one. Closed form: a run may be asked for a billion epochs."""
-    last_extra = epochs % eval_every != 0 and epoch < epochs
-    return epochs // eval_every - epoch // eval_every + last_extra
-
-
-def _recent_epoch_seconds(history: list[dict], after: int = 0) -> float | None:
-    """Median of the last (up to) five training epochs after epoch `after`; None before three
-    were measured (the median of three ignores the first epoch's warm-up)."""
-    trained = [h["seconds"] for h in history if h["epoch"] > after][-5:]
-    return statistics.median(trained) if len(trained) >= 3 else None
-
-
-def _reason_to_stop(cfg: TrainConfig, state: _State, deadline: float | None,
-                    device: torch.device, check_pace: bool, started_at: int = 0) -> str | None:
-    """Why the run must stop after this epoch, or None: the deadline has passed, or (`check_pace`:
-    `stop_if_unfinishable`, checked once, when the pace of the first epochs is known) the pace
-    measured here (on the epochs after `started_at`, those this process trained: a resumed run
-    is judged by its pace now) says the rest needs more than UNFINISHABLE_MARGIN times the time
-    left.
-    Stopping early leaves the time budget to runs that can finish (a checkpoint on a machine that
-    does not last is lost; a record is not). Checked once only, so that a later, passing slowdown
-    (another job on the machine) never stops a run that has started."""
-    if deadline is None or state.epoch >= cfg.epochs:
-        return None
-    now = time.time()
-    if now > deadline:
-        return "time budget reached"
-    if not check_pace:
-        return None
-    left = projected_seconds_left(cfg, state.history, state.epoch, state.last_eval_seconds,
-                                  started_at)
-    if left is None or left <= UNFINISHABLE_MARGIN * (deadline - now):
-        return None
-    autocast = cfg.use_amp(device)
-    precision = "bf16 autocast" if autocast else "fp32"
-    eval_pace = (f"{state.last_eval_seconds:.2f} s per evaluation" if state.last_eval_seconds
-                 else "evaluations not timed yet")
-    if device.type == "cpu" and not autocast and cfg.amp == "auto":
-        precision += ": this CPU has no native bf16 units"
-    return (f"cannot finish within the time budget on this machine: {cfg.epochs - state.epoch} "
-            f"epochs left at {_recent_epoch_seconds(state.history, started_at):.2f} s per epoch "
-            f"and {eval_pace} (training in {precision}) need "
-            f"about {_duration(left)}, the budget leaves {_duration(deadline - now)}. Run it on a "
-            "faster device (a GPU, or a CPU with bf16 units) or with a longer budget on a machine "
-            "that keeps its checkpoints")
-
-
-def _duration(seconds: float) -> str:
-    return f"{seconds / 3600:.1f} h" if seconds >= 5400 else f"{seconds / 60:.0f} min"
-
-
 def _write_status(run: _Run, what: str, state: _State, message: str) -> None:
     """The status file of an unfinished run ('paused' or 'failed'): its config, how far it got
     and why, so that the grid runner reads the outcome from the run folder, not from logs. The
@@ -597,7 +317,7 @@ def _make_record(run: _Run, state: _State, last_ranks) -> dict:
 def run(config: TrainConfig | dict, data: SequenceData, run_dir=None, resume: bool = False,
         progress: bool = True, deadline: float | None = None) -> dict:
     """Build the configured model for `data` and `fit` it (the one call a chapter makes)."""
-    from . import baselines, models
+    from .. import baselines, models
     cfg = config if isinstance(config, TrainConfig) else TrainConfig.from_dict(config)
     identity, asked = cfg.identity(), asdict(cfg)   # of the config as asked, before any adaptation
     torch.manual_seed(cfg.seed)               # identical initial weights for a given seed

@@ -6,14 +6,14 @@ from importlib import resources
 
 import pandas as pd
 
-from .registry import DATASET_LABELS, LABELS
+from ..registry import DATASET_LABELS, LABELS
 
 TABLE_METRICS = [f"{m}@{k}" for k in (5, 10, 20) for m in ("P", "R", "NDCG")]   # Table 1 columns
 _FROM_LABEL = {v: k for k, v in {**DATASET_LABELS, **LABELS}.items()}
 
 
 def _paper_csv(name: str) -> pd.DataFrame:
-    with resources.files("seqrec").joinpath("paper_data", name).open() as f:
+    with resources.files("seqrec.study").joinpath("paper_data", name).open() as f:
         return pd.read_csv(f, comment="#")
 
 

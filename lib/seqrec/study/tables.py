@@ -1,5 +1,5 @@
 """The paper's Table 1 rebuilt from run records, with its marks, rendered as the paper prints it,
-and set against the paper's own numbers (`seqrec.paper`).
+and set against the paper's own numbers (`seqrec.study.paper`).
 
 The only values computed are per-user metrics from stored ranks (`seqrec.metrics.per_user`) and
 the Wilcoxon tests on them (`seqrec.stats`).
@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import metrics, stats
-from .evaluation import SELECTION_PROTOCOL
+from .. import metrics, stats
+from ..evaluation import SELECTION_PROTOCOL
+from ..registry import BASELINES, DATASET_LABELS, ORIGINAL_OF, STATE_OF_THE_ART, TABLE_ORDER, label
 from .paper import TABLE_METRICS, paper_row, paper_table
-from .registry import BASELINES, DATASET_LABELS, ORIGINAL_OF, STATE_OF_THE_ART, TABLE_ORDER, label
 
 
 MARKS_LEGEND = ("† significantly better than the model's original version (Caser+ vs Caser, "

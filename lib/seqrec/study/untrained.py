@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import torch
 
-from . import metrics as M
-from .evaluation import rank_in_catalogue
+from .. import metrics as M
+from ..evaluation import rank_in_catalogue
 
 HIDDEN = ("whole block", "residual path alone", "block without the residual path")
 
@@ -30,7 +30,7 @@ HIDDEN = ("whole block", "residual path alone", "block without the residual path
 def untrained_model(rec: dict, data):
     """The model of run record `rec` at epoch 0: built as `training.run` builds it (the same
     seed, so the same initial weights as the record's epoch-0 evaluation), in eval mode."""
-    from . import models
+    from .. import models
     c = rec["config"]
     torch.manual_seed(c["seed"])
     model = models.create(c["model"], data.num_users, data.num_items, c["lookback"],
@@ -61,7 +61,7 @@ def analyse(model, data, lookback: int, split: str = "test", batch_size: int = 1
     item's embedding); `NDCG@10 (HIDDEN name)` for the three hidden states under full ranking;
     `NDCG@10 (last-item rule)`: the last input item first, the rest at random (= 1 for a repeat,
     ~0 otherwise; the expected value)."""
-    from .baselines import seen_before_share
+    from ..baselines import seen_before_share
     table = model.item_emb.weight                                          # [N+1, e] tied output
     users = data.all_users()
     top1_last, target_last, cosine, n = 0.0, 0.0, 0.0, 0
@@ -94,7 +94,7 @@ def analyse(model, data, lookback: int, split: str = "test", batch_size: int = 1
 def repeat_floor(data, split: str = "test") -> float:
     """Full-ranking NDCG@10 of the Repeat floor (`baselines.RepeatHistory`: the user's most
     repeated item first, then the most recent) reading each user's whole history."""
-    from .baselines import create
-    from .evaluation import evaluate
+    from ..baselines import create
+    from ..evaluation import evaluate
     ranks = evaluate(create("repeat", data), data, split, ["full"], int(data.lengths.max()))
     return float(M.per_user(ranks["full"])["NDCG@10"].mean())

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import stats
-from .labels import budget_label
+from .. import stats
+from ..registry import DATASET_LABELS, LABELS, ORIGINAL_OF, STATE_OF_THE_ART
+from ..results import curves
 from .paper import paper_table
-from .registry import DATASET_LABELS, LABELS, ORIGINAL_OF, STATE_OF_THE_ART
-from .repeats import precision_twins, seed_groups
-from .results import curves
+from .provenance import budget_label
+from .seeds_and_precision import precision_twins, seed_groups
 from .tables import table1
 
 # the paper's comparisons: each "+" model against its original (the dagger) and against SASRec

@@ -8,9 +8,9 @@ import json
 
 import pandas as pd
 
-from . import stats
-from .registry import BASELINES, label
-from .results import precision, variant
+from .. import stats
+from ..registry import BASELINES, label
+from ..results import precision, variant
 from .tables import per_user_values
 
 # what makes two runs the same run (besides the data): a variant that changes any of these (e.g.

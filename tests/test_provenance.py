@@ -1,6 +1,6 @@
-"""What produced a number (`seqrec.labels`): every label names the training precision, the
+"""What produced a number (`seqrec.study.provenance`): every label names the training precision, the
 device and the seeds it pools."""
-from seqrec import labels
+from seqrec.study import provenance
 
 
 def label_record(model="sasrec", seed=42, amp=True):
@@ -12,37 +12,37 @@ def label_record(model="sasrec", seed=42, amp=True):
 
 def test_every_label_names_the_training_precision():
     rec = label_record()
-    assert labels.record_label(rec) == ("profile cpu-paper, FS-NYC (local file "
+    assert provenance.record_label(rec) == ("profile cpu-paper, FS-NYC (local file "
                                         "nyc_stan_checkins.tsv), L=20, 2000 epochs, CPU, "
                                         "bf16 autocast")
     rec["resolved"]["amp"] = False
-    assert labels.record_label(rec).endswith("CPU, fp32")
+    assert provenance.record_label(rec).endswith("CPU, fp32")
     rec["environment"] = {"cpu": "AMD EPYC"}
-    assert labels.record_label(rec).endswith("CPU (AMD EPYC), fp32")
+    assert provenance.record_label(rec).endswith("CPU (AMD EPYC), fp32")
 
 
 def test_the_source_kind_tells_generated_downloaded_and_local_data_apart():
-    assert labels.source_kind({"source": "synthetic", "format": "synthetic"}) == "generated"
-    assert labels.source_kind({"source": "/c/ml-1m.zip!ratings.dat", "format": "ml-1m",
+    assert provenance.source_kind({"source": "synthetic", "format": "synthetic"}) == "generated"
+    assert provenance.source_kind({"source": "/c/ml-1m.zip!ratings.dat", "format": "ml-1m",
                                "url": "https://x/ml-1m.zip"}) == "canonical download"
-    assert labels.source_kind({"source": "/c/ml-1m.zip!ratings.dat",
+    assert provenance.source_kind({"source": "/c/ml-1m.zip!ratings.dat",
                                "format": "ml-1m"}) == "local file ml-1m.zip"
 
 
 def test_a_budget_label_names_the_seeds_it_pools():
     rec = label_record
-    one = labels.budget_label([rec("sasrec", 42, False), rec("caser+", 42, False),
+    one = provenance.budget_label([rec("sasrec", 42, False), rec("caser+", 42, False),
                                rec("pop", 0, False)])
     assert one.endswith("L=20, 2000 epochs, CPU, fp32, seed 42")       # a floor's seed is no seed
-    three = labels.budget_label([rec("sasrec", s, False) for s in (44, 42, 43)]
+    three = provenance.budget_label([rec("sasrec", s, False) for s in (44, 42, 43)]
                                 + [rec("caser+", 42, False)])
     assert three.endswith("fp32, seeds 42, 43, 44 (per-user values averaged over the seeds)")
-    mixed = labels.budget_label([rec("sasrec", 42, True), rec("caser+", 42, False)])
+    mixed = provenance.budget_label([rec("sasrec", 42, True), rec("caser+", 42, False)])
     assert "CPU, bf16 autocast / fp32, seed 42" in mixed
-    assert labels.budget_label([rec("pop", 42)]) == "no trained runs"
+    assert provenance.budget_label([rec("pop", 42)]) == "no trained runs"
 
 
 def test_the_label_gives_the_window_as_run_repeat_widens_it_to_the_longest_history():
     rec = label_record("repeat")
     rec["resolved"]["lookback"] = 2515                   # what `training.run` made of L = 20
-    assert ", L=2515, " in labels.record_label(rec)
+    assert ", L=2515, " in provenance.record_label(rec)

@@ -1,10 +1,11 @@
-"""Runs made again with one thing changed (`seqrec.repeats`): the same run in both training
+"""Runs made again with one thing changed (`seqrec.study.seeds_and_precision`): the same run in both training
 precisions, and at several seeds."""
 import numpy as np
 
 from fake_records import full_record, seeded
 
-from seqrec import metrics, repeats
+from seqrec import metrics
+from seqrec.study import seeds_and_precision
 
 
 def test_training_precision_effect_pairs_the_same_run_in_bf16_and_fp32():
@@ -25,7 +26,7 @@ def test_training_precision_effect_pairs_the_same_run_in_bf16_and_fp32():
     shorter = full_record("caser", "fs-nyc", [1] * 40, [(2000, 0.1)])      # fp32, but at L = 5:
     shorter["config"].update(variant="l5", lookback=5)                     # another run, no twin
     shorter["resolved"]["amp"] = False
-    effect = repeats.training_precision_effect([bf16, fp32, same, same_fp32, lonely, shorter]
+    effect = seeds_and_precision.training_precision_effect([bf16, fp32, same, same_fp32, lonely, shorter]
                                                ).set_index("model")
     assert list(effect.index) == ["Caser+", "SASRec"]
     assert effect.loc["Caser+", "bf16 NDCG@10"] == 0.0 and effect.loc["Caser+", "fp32 NDCG@10"] == 1.0
@@ -44,7 +45,7 @@ def test_seed_spread_measures_how_far_a_run_moves_with_its_seed_alone():
     recs += [seeded("sasrec", 45, [1] * 10, 0.90, amp=False),               # fp32: another group
              seeded("sasrec", 46, [1] * 10, 0.90, variant="ce"),            # another variant
              seeded("caser+", 42, [1] * 10, 0.5)]                           # one seed only
-    spread = repeats.seed_spread(recs)
+    spread = seeds_and_precision.seed_spread(recs)
     assert len(spread) == 1
     row = spread.iloc[0]
     assert (row["model"], row["seeds"], row["protocol"]) == ("SASRec", 3, "full")
@@ -55,5 +56,5 @@ def test_seed_spread_measures_how_far_a_run_moves_with_its_seed_alone():
     # models with different seeds: one column per seed, in order, before the summary columns
     mixed = [seeded("caser+", s, [1] * 10) for s in (43, 44)] + [seeded("sasrec", s, [1] * 10)
                                                                  for s in (42, 43)]
-    columns = list(repeats.seed_spread(mixed).columns)
+    columns = list(seeds_and_precision.seed_spread(mixed).columns)
     assert columns[7:11] == ["seed 42", "seed 43", "seed 44", "mean"]

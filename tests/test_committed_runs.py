@@ -1,10 +1,10 @@
-"""The committed long runs (`seqrec.committed`): which profile stands for each dataset, and what
+"""The committed long runs (`seqrec.study.committed_runs`): which profile stands for each dataset, and what
 the models not run yet would cost."""
 import json
 
 from fake_records import full_record
 
-from seqrec import committed
+from seqrec.study import committed_runs
 
 
 def test_the_longest_committed_runs_win_per_dataset():
@@ -16,7 +16,7 @@ def test_the_longest_committed_runs_win_per_dataset():
                                              ("ci", "fs-nyc", "sasrec"))]      # not a long run
     recs.append(full_record("sasrec", "fs-nyc", strong, [(10, 0.1)], "cpu-paper"))
     recs[-1]["config"]["variant"] = "l5"                                       # not a main run
-    long = committed.long_runs(recs)
+    long = committed_runs.long_runs(recs)
     assert {ds: prof for ds, (prof, _) in long.items()} == {"ml-1m": "paper", "fs-nyc": "cpu-paper"}
     assert [r["config"]["model"] for r in long["ml-1m"][1]] == ["sasrec"]
     assert [r["config"]["model"] for r in long["fs-nyc"][1]] == ["caser"]
@@ -28,10 +28,10 @@ def test_a_profile_with_fewer_trained_models_does_not_hide_a_more_complete_one()
     cells = [("paper-copies", "sasrec"), ("paper-copies", "pop"),
              ("cpu-paper", "sasrec"), ("cpu-paper", "caser"), ("cpu-paper", "caser+")]
     recs = [full_record(model, "fs-nyc", [1] * 20, [(10, 0.1)], profile) for profile, model in cells]
-    assert committed.long_runs(recs)["fs-nyc"][0] == "cpu-paper"
+    assert committed_runs.long_runs(recs)["fs-nyc"][0] == "cpu-paper"
     recs += [full_record(model, "fs-nyc", [1] * 20, [(10, 0.1)], "paper-copies")
              for model in ("caser", "caser+")]                  # as many trained models: preferred
-    profile, runs = committed.long_runs(recs)["fs-nyc"]
+    profile, runs = committed_runs.long_runs(recs)["fs-nyc"]
     assert profile == "paper-copies" and len(runs) == 4
 
 
@@ -45,7 +45,7 @@ def test_the_cost_of_missing_runs_is_projected_from_the_benchmark_files(tmp_path
     bench.write_text(json.dumps({"environment": {"threads": 2}, "results": [], "loop": [
         {"model": "cosrec", "dataset": "fs-nyc", "lookback": 20, "amp_bf16": False,
          "epoch_s": 18.0, "eval_all_users_s": 6.0}]}))
-    cost = committed.cost_of_missing_runs({"fs-nyc": ("cpu-paper", recs)}, [bench])
+    cost = committed_runs.cost_of_missing_runs({"fs-nyc": ("cpu-paper", recs)}, [bench])
     assert list(cost.index) == [("FS-NYC", "CosRec")]
     assert cost.loc[("FS-NYC", "CosRec"), "projected h"] == 10.7     # 2000 x 18 s + 201 x 2 x 6 s
-    assert committed.cost_of_missing_runs({"fs-nyc": ("cpu-paper", recs)}, []).empty
+    assert committed_runs.cost_of_missing_runs({"fs-nyc": ("cpu-paper", recs)}, []).empty

@@ -1,7 +1,7 @@
 """The tables of the 'beyond the paper' chapter, read on the committed long runs only: the same
 trained weights under every protocol, whether the protocols order the models alike, what masking
-the user's earlier items changes, and the pairwise verdicts of `seqrec.claims` restated in the
-findings vocabulary (`seqrec.findings.OUTCOMES`).
+the user's earlier items changes, and the pairwise verdicts of `seqrec.study.claims` restated in the
+findings vocabulary (`seqrec.study.findings.OUTCOMES`).
 
 No cell is inf or NaN: a ratio with a zero denominator, or a statistic with too few models, says
 why it is not given. Numbers are rounded to `DECIMALS`.
@@ -11,13 +11,13 @@ from __future__ import annotations
 import pandas as pd
 from scipy.stats import kendalltau
 
+from ..registry import LABELS, TABLE_ORDER, label
 from .findings import OUTCOMES
-from .registry import LABELS, TABLE_ORDER, label
 
 DECIMALS = 4
 MIN_MODELS = 3            # Kendall's tau on fewer models says too little
 
-# `seqrec.claims` verdicts -> the findings vocabulary (a pairwise comparison read on one seed or
+# `seqrec.study.claims` verdicts -> the findings vocabulary (a pairwise comparison read on one seed or
 # on pooled seeds: significant in the paper's direction = reproduced, significant the other way
 # = reversed, anything else = no significant difference)
 VERDICT_OUTCOME = {"holds": "reproduced", "does not hold": "reversed",
