@@ -101,3 +101,19 @@ def test_a_built_in_model_under_every_protocol_and_its_metrics(tmp_path):
     again = training.run(small("caser+", model_options={"emb_size": 4}), ds, run_dir=tmp_path,
                          progress=False, resume=True)
     assert again["code_version"] == record["code_version"] and again["history"] == record["history"]
+
+
+def test_any_interactions_file_through_the_library(tmp_path):
+    """`seqrec`'s docstring on a file of one's own: read it, preprocess it, train a model of the
+    registry on it, and evaluate a model built by hand under every protocol."""
+    rows = [(u, 1 + (u * 7 + t * 3) % 30, t) for u in range(1, 41) for t in range(12)]
+    path = tmp_path / "clicks.csv"
+    path.write_text("user,item,time\n" + "".join(f"{u},{i},{t}\n" for u, i, t in rows))
+    ds = data.preprocess(data.read_interactions(path, columns="user,item,time"), "clicks")
+    assert (ds.name, ds.num_users, ds.info["raw_interactions"]) == ("clicks", 40, len(rows))
+    record = training.run(dict(small("sasrec"), dataset="clicks"), ds, progress=False)
+    assert record["data"]["name"] == "clicks" and set(record["last"]["test"]) == set(evaluation.PROTOCOLS)
+    model = models.create("sasrec", ds.num_users, ds.num_items, lookback=5)
+    ranks = evaluation.evaluate(model, ds, "test", evaluation.PROTOCOLS, lookback=5)
+    assert set(ranks) == set(evaluation.PROTOCOLS)
+    assert set(metrics.from_ranks(ranks["full"])) == set(metrics.metric_names())

@@ -33,7 +33,7 @@ def ratio(a: float, b: float):
 
 def by_protocol(long: dict, when: str = "last", metric: str = "NDCG@10") -> pd.DataFrame:
     """Test `metric` of every long-run model (rows: dataset, model) under every protocol
-    (columns), from `committed.long_runs`' {dataset: (profile, records)}."""
+    (columns), from `committed_runs.long_runs`' {dataset: (profile, records)}."""
     rows = [{"dataset": label(r["config"]["dataset"]), "model": r["config"]["model"],
              "protocol": p, metric: m[metric]}
             for _, recs in long.values() for r in recs for p, m in r[when]["test"].items()]

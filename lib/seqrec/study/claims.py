@@ -128,7 +128,7 @@ def claims_by_precision(recs: list[dict], when: str = "last", protocols=("full",
 def claims_by_seed(recs: list[dict], when: str = "last", protocols=("full",),
                    metric: str = "NDCG@10") -> pd.DataFrame:
     """The pairwise claims (`claims`) read once per seed, on runs that differ in their seed alone
-    (`repeats.seed_groups`). One row per setting (profile, variant, training precision), dataset,
+    (`seeds_and_precision.seed_groups`). One row per setting (profile, variant, training precision), dataset,
     claim and protocol; per seed the verdict on `metric` with both values; `seeds pooled` the
     verdict on the per-user values averaged over the seeds every model of the setting has (as
     Table 1 pools seeds); `same verdict` whether all these verdicts agree."""

@@ -34,7 +34,7 @@ def long_runs(recs: list[dict]) -> dict[str, tuple[str, list[dict]]]:
 def cost_of_missing_runs(long: dict, bench_paths) -> pd.DataFrame:
     """For the datasets of `long_runs`, the models without a long run and what each would take
     at that budget (the dataset's L, eval_every and epochs) on every device the benchmark files
-    in `bench_paths` timed it (`benchfiles.projected_cell_hours`); empty when none did."""
+    in `bench_paths` timed it (`benchmarks.projected_cell_hours`); empty when none did."""
     tables = []
     for dataset, (_, recs) in long.items():
         trained = [r for r in recs if r["config"]["model"] not in BASELINES]

@@ -28,7 +28,7 @@ SEED_STYLES = ("-", "--", ":", "-.")            # one line style per seed of a m
 def plot_curves(groups: dict[str, tuple[str, list[dict]]], models, title: str,
                 protocol: str | None = None, metric: str = "NDCG@10") -> Figure:
     """Fig. 3/4 of the paper: one panel per dataset of `groups` ({dataset: (profile, records)},
-    as `committed.long_runs` gives), the test `metric` per evaluated epoch of each of `models`
+    as `committed_runs.long_runs` gives), the test `metric` per evaluated epoch of each of `models`
     (the originals dashed; the mean over seeds where a model has several) and the floors as
     flat lines."""
     fig, axes = plt.subplots(len(groups), 1, figsize=(WIDTH, 3.2 * len(groups)), squeeze=False)
@@ -74,7 +74,7 @@ def _draw_curves(ax, recs: list[dict], models, dataset: str, metric: str, protoc
 
 def plot_seed_curves(recs: list[dict], protocol: str = "full",
                      metric: str = "NDCG@10") -> Figure | None:
-    """Test `metric` per evaluated epoch of every seed of each `repeats.seed_groups` group: one
+    """Test `metric` per evaluated epoch of every seed of each `seeds_and_precision.seed_groups` group: one
     panel per setting (profile, dataset, variant, precision), one colour per model, one line per
     seed. None without a group."""
     panels: dict[tuple, list[tuple[str, dict[int, dict]]]] = {}

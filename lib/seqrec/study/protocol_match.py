@@ -139,7 +139,7 @@ def identify(main: list[dict], repeated: list[dict] = (), when: str = "last") ->
 
 def _seed_spread(repeated, when, ruled_out=()) -> tuple[float, dict[str, float]] | None:
     """(largest spread over the protocols not `ruled_out`, {protocol: spread}): within each
-    group of `repeated` runs that differ in their seed alone (`repeats.seed_groups`), the range
+    group of `repeated` runs that differ in their seed alone (`seeds_and_precision.seed_groups`), the range
     over its converged seeds of `protocol_distance`, then the largest range over the groups;
     None without a group of two converged seeds or more."""
     spreads = []
