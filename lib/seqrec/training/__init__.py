@@ -17,6 +17,10 @@ fused kernel; training runs under bf16 autocast on CUDA and on CPUs with native 
 AVX512-BF16: `cpu_has_native_bf16`), while evaluation always scores in fp32; on CUDA, TF32 and
 cuDNN autotuning are on, and `cuda_graphs` / `compile` switch on graph replay or `torch.compile`
 (execution switches, not part of the config hash; the training precision is part of it).
+
+One module per job, every public name re-exported here: `config` (`TrainConfig`, validated where
+it is made, and its identity), `checkpoints` (what a checkpoint holds, saved and loaded), `budget`
+(the pace of a run against its deadline: `BudgetExhausted`) and `loop` (`train_epoch`, `fit`, `run`).
 """
 from __future__ import annotations
 
