@@ -4,9 +4,9 @@
 (missing, or paused with a checkpoint here) with its projected wall time on this CPU and says
 which fit; `python -m rebuild run ... --budget-minutes M` refuses a cell whose projection does
 not fit (unless `--force`). The projection is the results chapter's cost table's
-(`seqrec.benchfiles.projected_cell_hours`: the epochs left times the measured epoch time, plus
+(`seqrec.study.benchmarks.projected_cell_hours`: the epochs left times the measured epoch time, plus
 every evaluation left, from the committed `results/bench*.json` files), read only from the files
-measured on a CPU like this one (`benchfiles.files_for_this_cpu`) and scaled to the threads each
+measured on a CPU like this one (`benchmarks.files_for_this_cpu`) and scaled to the threads each
 cell gets (`--jobs`). A paused cell counts from its checkpoint's epoch.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import glob
 from dataclasses import dataclass
 
-from seqrec import benchfiles
+from seqrec.study import benchmarks
 from seqrec.results import STATUS_NAME, cpu_name, read_record
 import torch
 
@@ -62,9 +62,9 @@ def project(profile: Profile, cell: Cell, jobs: int = 1, bench_glob: str | None 
     """The projected wall time of what is left of `cell` on this CPU, `jobs` cells at a time."""
     precision = _precision(cell)
     start = _start_epoch(profile, cell)
-    paths = benchfiles.files_for_this_cpu(sorted(glob.glob(bench_glob or BENCH_GLOB)))
+    paths = benchmarks.files_for_this_cpu(sorted(glob.glob(bench_glob or BENCH_GLOB)))
     c = cell.config
-    hours = benchfiles.projected_cell_hours(paths, cell.dataset, c.lookback, c.epochs,
+    hours = benchmarks.projected_cell_hours(paths, cell.dataset, c.lookback, c.epochs,
                                             c.eval_every, [cell.model], start_epoch=start)
     if len(hours):
         hours = hours[hours["training"] == precision]

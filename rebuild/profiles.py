@@ -6,8 +6,9 @@ validates each value) before anything runs. `${VAR}` in strings is replaced from
 (e.g. `${SEQREC_DATA_DIR}`); an unset variable is an error naming it. `extends: NAME` starts from
 another profile: its sections are kept unless this file names them (`train`, `per_model`,
 `per_dataset`, `book` and `cluster` are merged key by key; `datasets`, `models`, `seeds`,
-`variants` are replaced whole). `models: all` (at the top or in a variant) means the paper's five
-models (`registry.MODELS`).
+`variants` are replaced whole). A `models` entry (at the top or in a variant) names models, floors
+and the registry's groups: `all`, the paper's five models (`registry.MODELS`), and `floors`, the
+non-learned floors (`registry.BASELINES`); `models: [all, floors]` is the grid of the paper.
 
 A cell's config is merged from the sections in this order, each overriding the ones before it
 (`Profile.cells`): TrainConfig defaults < `train` < `per_dataset[dataset]` < `per_model[model]` <
@@ -32,6 +33,7 @@ from seqrec.training import LABEL_FIELDS, TrainConfig
 ROOT = Path(__file__).resolve().parent.parent
 PROFILE_DIR = Path(__file__).resolve().parent / "profiles"
 ALL_MODELS = "all"                       # `models: all` = registry.MODELS, the paper's five
+FLOORS = "floors"                        # `floors` = registry.BASELINES, the non-learned floors
 # TrainConfig fields the grid sets per cell; a train section names any other field
 GRID_FIELDS = ("model", "dataset", "seed") + LABEL_FIELDS
 ONLY_KEYS = ("model", "dataset", "seed", "variant")   # what `--only key=value` selects on
@@ -109,7 +111,7 @@ class Cell:
 @dataclass
 class Profile:
     name: str
-    raw: dict                 # the YAML, `extends` resolved, `${VAR}` and `models: all` expanded
+    raw: dict                 # the YAML, `extends` resolved, `${VAR}` and the `models` groups expanded
 
     @property
     def output(self) -> Path:
@@ -234,14 +236,17 @@ def load(name_or_path: str) -> Profile:
 
 
 def _models(names, where: str) -> list[str]:
-    """A `models` entry as a list of valid names (`all`: the paper's five)."""
-    if names == ALL_MODELS:
-        return list(registry.MODELS)
-    for m in names:
-        if m not in registry.CLASSES:
+    """A `models` entry (a name or a list of names) as a list of valid names, each once; the
+    groups `all` (the paper's five) and `floors` (the non-learned floors) are read from the
+    registry."""
+    groups = {ALL_MODELS: registry.MODELS, FLOORS: registry.BASELINES}
+    out = []
+    for m in [names] if isinstance(names, str) else names:
+        if m not in groups and m not in registry.CLASSES:
             raise unknown("model", m, registry.CLASSES, where=where,
-                          also=f"or `models: {ALL_MODELS}` for the paper's five")
-    return list(names)
+                          also=f"or `{ALL_MODELS}` for the paper's five, `{FLOORS}` for the floors")
+        out += groups.get(m, [m])
+    return list(dict.fromkeys(out))
 
 
 def _check_datasets(datasets: dict, profile_file: str) -> None:

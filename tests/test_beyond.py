@@ -1,8 +1,8 @@
-"""The 'beyond the paper' tables (`seqrec.beyond`): committed long runs only, no inf or NaN, at
+"""The 'beyond the paper' tables (`seqrec.study.beyond`): committed long runs only, no inf or NaN, at
 most four decimals, the findings vocabulary."""
 import pandas as pd
 
-from seqrec import beyond, findings
+from seqrec.study import beyond, findings
 
 
 def rec(model, dataset, full, sampled, unseen=None):

@@ -1,10 +1,10 @@
-"""The paper's claims checked on run records (`seqrec.claims`): at the end of training, along the
+"""The paper's claims checked on run records (`seqrec.study.claims`): at the end of training, along the
 curves, per training precision and per seed."""
 import numpy as np
 
 from fake_records import full_record, seeded
 
-from seqrec import claims
+from seqrec.study import claims
 
 
 def test_claims_say_where_the_papers_direction_holds():

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from seqrec import cnn_study
+from seqrec.study import cnn_gains, cnn_study
 
 from fake_records import full_record
 
@@ -57,7 +57,7 @@ def test_without_the_original_the_ablation_shows_nothing_and_says_nothing():
 
 def test_a_claim_is_read_against_the_original_and_sized():
     runs = study() + [run("caser+", "cpu-paper", hits=0.5)]
-    fair = cnn_study.fair_claims(runs).set_index(["the paper says", "read on"])
+    fair = cnn_gains.fair_claims(runs).set_index(["the paper says", "read on"])
     gain = fair.loc[[q for q in fair.index if "750%" in q[0]][0]]
     # 0.5 against 0.4: +25 %, significant with 60 users? the paired test decides; never "reproduced"
     assert gain["effect, 95 % CI"].startswith("+25%")
@@ -67,7 +67,7 @@ def test_a_claim_is_read_against_the_original_and_sized():
 
 
 def test_a_cell_without_runs_reads_not_run_with_the_command_that_runs_it():
-    table = cnn_study.decomposition_table(study(), "caser")
+    table = cnn_gains.decomposition_table(study(), "caser")
     missing = table[table["model"] == "Caser+"].iloc[0]
     assert "not run: `python -m rebuild run --profile" in missing.iloc[-1]
     original = table.iloc[-1]

@@ -4,7 +4,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from seqrec import convergence, results
+from seqrec import results
+from seqrec.study import convergence
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,4 @@
-"""Figures from run records (`seqrec.figures`): each returns its Figure; a floor far above the
+"""Figures from run records (`seqrec.study.figures`): each returns its Figure; a floor far above the
 curves is named, not drawn; every seed is a line in its model's colour."""
 import matplotlib
 
@@ -7,7 +7,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from fake_records import full_record, seeded  # noqa: E402
 
-from seqrec import figures, registry  # noqa: E402
+from seqrec import registry  # noqa: E402
+from seqrec.study import figures
 
 
 def test_a_floor_far_above_the_curves_is_named_not_drawn():

@@ -6,9 +6,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from seqrec import findings as F
-from seqrec import findings_setting as S
-from seqrec import metrics, protocol_match, reproduction
+from seqrec import metrics
+from seqrec.study import findings as F
+from seqrec.study import findings_setting as S
+from seqrec.study import protocol_match, reproduction
 from seqrec.results import RECORD_SCHEMA
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,10 +1,11 @@
-"""A model's committed long runs as the model chapters show them (`seqrec.longrun`): seeds of one
+"""A model's committed long runs as the model chapters show them (`seqrec.study.longrun`): seeds of one
 setting pooled, convergence by the book's rule, the paper's value under the paper's protocol
 only, missing runs said with their reason, figures within the book's column."""
 import matplotlib
 import pandas as pd
 
-from seqrec import longrun, registry
+from seqrec import registry
+from seqrec.study import longrun
 
 matplotlib.use("Agg")
 PROTOCOLS = ("full", "sampled")
@@ -86,7 +87,7 @@ def test_a_model_has_one_colour_in_every_figure():
     """The palette (`registry.COLOURS`) covers every model and floor, one colour each, and two
     different figures draw a model in it."""
     import matplotlib.colors as mc
-    from seqrec import figures
+    from seqrec.study import figures
     assert set(registry.COLOURS) == set(registry.CLASSES)
     assert len(set(registry.COLOURS.values())) == len(registry.COLOURS)
     a = longrun.plot_against_paper(runs(), "caser", "full").axes[0].get_lines()[0]

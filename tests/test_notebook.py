@@ -1,11 +1,12 @@
-"""seqrec.notebook: a model chapter's parameters read into one Chapter, and its protocol table."""
+"""seqrec.study.notebook: a model chapter's parameters read into one Chapter, and its protocol table."""
 from __future__ import annotations
 
 import json
 
 import pytest
 
-from seqrec import metrics, notebook
+from seqrec import metrics
+from seqrec.study import notebook
 from seqrec.errors import ConfigError
 from seqrec.training import TrainConfig
 

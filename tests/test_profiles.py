@@ -68,6 +68,17 @@ def test_models_all_is_the_papers_five(tmp_path):
     assert {c.model for c in profile.cells() if c.variant == "v"} == set(registry.MODELS)
 
 
+def test_models_floors_is_the_registrys_floors_and_a_name_counts_once(tmp_path):
+    from seqrec import registry
+    path = tmp_path / "floors.yaml"
+    path.write_text("extends: smoke\nmodels: [caser, all, floors, pop]\n")
+    assert profiles.load(str(path)).raw["models"] == \
+        ["caser", *(m for m in registry.MODELS if m != "caser"), *registry.BASELINES]
+    path.write_text("extends: smoke\nmodels: [everything]\n")
+    with pytest.raises(ConfigError, match="`floors` for the floors"):
+        profiles.load(str(path))
+
+
 def test_a_cells_config_is_merged_in_the_documented_order(tmp_path):
     path = tmp_path / "order.yaml"
     path.write_text("extends: smoke\nmodels: [sasrec, pop]\n"

@@ -8,7 +8,8 @@ import importlib
 
 import pytest
 
-from seqrec import baselines, claims, models, registry
+from seqrec import baselines, models, registry
+from seqrec.study import claims
 from seqrec.models import Caser, CaserPlus
 
 
@@ -100,3 +101,15 @@ def test_the_book_gives_a_new_model_its_chapter(dummies):
     profile = profiles.Profile(ci.name, {**ci.raw, "models": ["dummy+", "dummy-floor"]})
     assert book.display_parameters(profile, "book/dummy_plus_chapter")["config"]["model"] == "dummy+"
     assert book.display_parameters(profile, "book/evaluation")["baselines"] == list(registry.BASELINES)
+
+
+def test_the_grid_profiles_take_their_models_from_the_registry(dummies, monkeypatch):
+    """`models: [all, floors]`: a model added to the paper's five and a new floor join the grids
+    of the profiles that run the paper's models (the SASRec study names its own two)."""
+    import os
+    from rebuild import profiles
+    monkeypatch.setenv("SEQREC_DATA_DIR", os.environ.get("SEQREC_DATA_DIR", "/nowhere"))
+    for name in ("smoke", "ci", "cpu", "paper"):
+        grid = profiles.load(name).raw["models"]
+        assert grid == list(registry.MODELS) + list(registry.BASELINES), name
+        assert {"dummy", "dummy+", "dummy-floor"} <= set(grid)

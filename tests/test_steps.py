@@ -44,7 +44,7 @@ def test_an_epoch_draws_its_negatives_once_and_never_from_the_history(monkeypatc
         calls.append(users.numel())
         drawn.append((users, out))
         return out
-    monkeypatch.setattr(T, "sample_negatives", spy)
+    monkeypatch.setattr(T.loop, "sample_negatives", spy)   # where the loop draws them
     cfg = T.TrainConfig(model="caser+", lookback=5, batch_size=4, device="cpu", amp="off")
     model = models.create("caser+", data.num_users, data.num_items, 5, emb_size=4)
     step, _ = T.make_step(model, cfg, torch.device("cpu"))

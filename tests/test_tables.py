@@ -1,8 +1,9 @@
-"""Our Table 1 from run records (`seqrec.tables`): a mark means "significantly better than",
+"""Our Table 1 from run records (`seqrec.study.tables`): a mark means "significantly better than",
 never just "different"; the table is rendered in the paper's order with its marks."""
 import numpy as np
 
-from seqrec import paper, stats, tables
+from seqrec import stats
+from seqrec.study import paper, tables
 
 
 def fake_record(model: str, ranks: list[int], dataset: str = "fs-nyc") -> dict:

@@ -242,8 +242,8 @@ def test_a_run_that_cannot_finish_in_its_budget_stops_at_once_and_says_why(tiny_
 def test_the_pace_is_checked_once_so_a_later_slowdown_never_stops_a_started_run(tiny_data, monkeypatch):
     """Once the first epochs say the run fits, a projection that later looks hopeless (another
     job slowing the machine down for a while) does not stop it: only the deadline itself does."""
-    from seqrec import training
-    real, verdicts = training.projected_seconds_left, []
+    from seqrec.training import budget
+    real, verdicts = budget.projected_seconds_left, []
 
     def pace(*args):
         left = real(*args)
@@ -252,7 +252,7 @@ def test_the_pace_is_checked_once_so_a_later_slowdown_never_stops_a_started_run(
         verdicts.append(left)
         return 1.0 if len(verdicts) == 1 else 1e9  # fits at first, hopeless afterwards
 
-    monkeypatch.setattr(training, "projected_seconds_left", pace)
+    monkeypatch.setattr(budget, "projected_seconds_left", pace)
     rec = fit(_model(tiny_data), tiny_data, {**BASE, "stop_if_unfinishable": True},
               progress=False, deadline=time.time() + 600)
     assert rec["status"] == "complete" and len(verdicts) == 1
@@ -285,10 +285,10 @@ def test_a_resumed_run_is_judged_by_its_pace_now_not_by_its_earlier_one(tiny_dat
 def test_only_a_projection_well_past_the_budget_stops_a_run(tiny_data, monkeypatch, factor, stops):
     """A close call (projected 1.2x the time left: perhaps the first epochs were slowed by another
     job) keeps training until the deadline; twice the time left stops at once."""
-    from seqrec import training
+    from seqrec.training import budget
     deadline = time.time() + 600
-    real = training.projected_seconds_left
-    monkeypatch.setattr(training, "projected_seconds_left", lambda *a: None if real(*a) is None
+    real = budget.projected_seconds_left
+    monkeypatch.setattr(budget, "projected_seconds_left", lambda *a: None if real(*a) is None
                         else factor * (deadline - time.time()))
     config = {**BASE, "stop_if_unfinishable": True}
     if stops:

@@ -1,8 +1,9 @@
-"""Why an untrained SASRec beats a random ranking (`seqrec.untrained`): its residual path makes
+"""Why an untrained SASRec beats a random ranking (`seqrec.study.untrained`): its residual path makes
 the last position's hidden state the last item's own embedding, so it ranks that item first."""
 import torch
 
-from seqrec import data, metrics, untrained
+from seqrec import data, metrics
+from seqrec.study import untrained
 
 
 def test_an_untrained_sasrec_is_the_last_item_rule():

@@ -6,7 +6,8 @@ the config as asked (`config`, with its `variant` and `profile` labels; its iden
 environment, timings, per-epoch history, test metrics at the best-validation epoch and at the
 last epoch, and the per-user test ranks behind them (per-user metrics follow from ranks:
 `seqrec.metrics.per_user`). The fields records are grouped by (`precision`, `variant`,
-`main_runs`) and their curves (`curves`) are read here.
+`main_runs`) and their curves (`curves`) are read here, and a folder of records is read checked
+(`checked_records`: a record that cannot stand for a finished run is left out, saying why).
 
 An unfinished run leaves `status.json` beside its checkpoint instead: "paused" at a time budget or
 "failed" on a bad loss, with its config hash, the epoch reached and the reason. The grid runner
@@ -28,6 +29,7 @@ import pandas as pd
 
 from .errors import DataError
 from .evaluation import SELECTION_PROTOCOL
+from .registry import BASELINES
 
 RECORD_NAME = "record.json"
 # 2: `config` is the config as asked (its identity is `config_hash`), `resolved` what the machine
@@ -106,6 +108,44 @@ def find_records(run_root) -> list[Path]:
 def records(run_root) -> list[dict]:
     """Every record below `run_root`, each with its file as `path`."""
     return [dict(read_record(p), path=str(p)) for p in find_records(run_root)]
+
+
+def record_problem(rec: dict) -> str | None:
+    """Why a record cannot be read as a finished run (None when it can): a protocol it was
+    asked to test that it lacks, or a history cut short of the epochs it claims."""
+    c = rec.get("config", {})
+    for part in ("config", "history", "last", "best", "test_ranks"):
+        if part not in rec:
+            return f"no '{part}' entry"
+    asked = c.get("eval_protocols") or list(rec["last"].get("test", {}))
+    for protocol in asked:
+        if protocol not in rec["last"].get("test", {}) or protocol not in rec["test_ranks"].get("last", {}):
+            return f"lacks protocol {protocol!r} (asked for {', '.join(asked)})"
+    trained_to = max((h["epoch"] for h in rec["history"]), default=-1)
+    if c.get("model") not in BASELINES and trained_to < rec["last"].get("epoch", 0):
+        return (f"history cut short: it ends at epoch {trained_to}, the record claims "
+                f"{rec['last'].get('epoch')}")
+    return None
+
+
+def checked_records(root) -> tuple[list[dict], list[str]]:
+    """(readable records under `root`, one line per record left out naming its file and why)."""
+    good, problems = [], []
+    for path in find_records(root):
+        try:
+            rec = dict(read_record(path), path=str(path))
+        except (OSError, ValueError) as err:
+            problems.append(f"{path}: unreadable ({err}); rerun its cell")
+            continue
+        except DataError as err:                      # an older schema: the message says what to do
+            problems.append(str(err))
+            continue
+        problem = record_problem(rec)
+        if problem:
+            problems.append(f"{path}: {problem}; its cell counts as not run (rerun it)")
+        else:
+            good.append(rec)
+    return good, problems
 
 
 def code_version() -> str:

@@ -21,6 +21,8 @@ import torch
 
 from ..errors import unknown
 from .download import CACHE_ENV, cache_dir
+from .loading import load, read_raw
+from .registry import get_spec
 
 SPEC_KEYS = ("file", "columns", "filter", "options")
 DATA_DIR_ENV = "SEQREC_DATA_DIR"
@@ -43,7 +45,6 @@ def load_entry(name: str, spec: dict | None):
 
     The raw frame is what `load` reads before any filter (the same reader, download or local
     file); for the generated `synthetic` dataset it is the sequences themselves."""
-    from . import load, read_raw, get_spec          # the package imports this module
     spec = check_entry(name, spec)
     options = dict(spec.get("options") or {})
     source = {} if name == "synthetic" else {"file": spec.get("file"), "columns": spec.get("columns"),

@@ -26,8 +26,8 @@ from ..errors import ConfigError, unknown
 from .base import SequentialRecommender
 from .caser import Caser, CaserOriginal, CaserPlus, HorizontalBank
 from .causality import causality_gaps, check_causal, receptive_field
-from .cosrec import CosRec, CosRecOriginal, CosRecPlus, cumulative_topleft_mean, pair_grid_factorised, \
-    pair_grid_materialised, topleft_weights
+from .cosrec import (CosRec, CosRecOriginal, CosRecPlus, cumulative_topleft_mean,
+                     pair_grid_factorised, pair_grid_materialised, topleft_weights)
 from .sasrec import SASRec, SASRecOriginal
 
 CLASSES = {cls.name: cls for cls in (SASRec, Caser, CaserPlus, CosRec, CosRecPlus, SASRecOriginal,
@@ -83,6 +83,7 @@ def count_parameters(model: nn.Module) -> int:
 
 __all__ = ["NAMES", "CLASSES", "create", "defaults", "model_class",
            "load_authors_state_dict", "count_parameters", "SequentialRecommender", "SASRec", "Caser",
-           "CaserPlus", "CosRec", "CosRecPlus", "SASRecOriginal", "CaserOriginal", "CosRecOriginal", "HorizontalBank", "cumulative_topleft_mean",
+           "CaserPlus", "CosRec", "CosRecPlus", "SASRecOriginal", "CaserOriginal", "CosRecOriginal",
+           "HorizontalBank", "cumulative_topleft_mean",
            "topleft_weights", "pair_grid_factorised", "pair_grid_materialised", "causality_gaps",
            "check_causal", "receptive_field"]

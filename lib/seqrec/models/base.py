@@ -30,12 +30,12 @@ class Difference(NamedTuple):
     prints and its ablation profile turns one at a time."""
 
     component: str
-    toolkit: object          # the authors' toolkit (the paper's baseline): the toolkit class's default
-    original: object         # the original paper and its reference code: the original class's default
+    toolkit: object          # the authors' toolkit (the paper's baseline): its class's default
+    original: object         # the original paper and its reference code: its class's default
     toolkit_does: str
     original_does: str
     source: str              # where the original says so (reference code line, paper section)
-    where: str = "model"     # the switch's home: "model" (a model option) or "train" (a TrainConfig field)
+    where: str = "model"     # the switch's home: "model" (a model option), "train" (TrainConfig)
 
 
 # the training-loop switches of a model's own regime (TrainConfig fields of the same names)

@@ -31,9 +31,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import ConfigError, unknown
-from .base import (REGIME_SWITCHES, Difference, Dropout, SequentialRecommender, activation, check_dropout,
-                   check_positive_int, check_weight_decay, init_tables, item_embedding,
-                   sliding_window_regime)
+from .base import (REGIME_SWITCHES, Difference, Dropout, SequentialRecommender, activation,
+                   check_dropout, check_positive_int, check_weight_decay, init_tables,
+                   item_embedding, sliding_window_regime)
 
 HORIZONTAL_METHODS = ("auto", "fft", "dense", "loop")
 CHANNEL_ORDERS = ("filter_major", "height_major")

@@ -1,0 +1,185 @@
+"""Each "+" gain of the paper taken apart, and its claims read against the original CNNs (the
+CNN-baselines study, `cnn_study`): the causal architecture, the targets per epoch and the
+toolkit's own setting, each a switch, as paired differences over users; the paper's claims of a
+"+" model over its CNN read against the CNN as its own paper trains it; and the paper's §1
+explanation of the gain read on them.
+
+    decomposition_table(runs, "caser")                # architecture x targets x setting
+    decomposition_effects(runs, "caser")              # each factor, the other two held fixed
+    fair_claims(runs)                                 # the claims against the originals
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import stats
+from ..registry import LABELS, PLUS_OF, REFERENCES_FOR
+from .cnn_study import (DIFFERENCES, GRID, MECHANISM, METRIC, ORIGINALS, Cell, interval,
+                        paired, seeds_of, family_cells, per_user)
+from .findings import CLAIMS, STAND_IN, mean_difference
+
+DECOMPOSITION = (   # (architecture, targets per epoch, setting) -> the cell that trains it, L = 5
+    ("original", "one target", "toolkit", GRID, "l5", "{family}"),
+    ("original", "one target", "fixed", MECHANISM, "l5-fixed", "{family}"),
+    ("causal", "one target", "toolkit", MECHANISM, "l5-last", "{plus}"),
+    ("causal", "one target", "fixed", MECHANISM, "l5-fixed-last", "{plus}"),
+    ("causal", "every target", "toolkit", GRID, "l5", "{plus}"),
+    ("causal", "every target", "fixed", MECHANISM, "l5-fixed", "{plus}"),
+)
+FIXES = {"caser": "the reference initialisation", "cosrec": None}   # item 3's finding, per family
+
+
+def decomposition_cells(family: str) -> list[tuple[tuple[str, str, str], Cell]]:
+    plus = PLUS_OF[family]
+    out = []
+    for arch, targets, setting, profile, variant, model in DECOMPOSITION:
+        if setting == "fixed" and FIXES[family] is None:
+            continue
+        name = model.format(family=family, plus=plus)
+        out.append(((arch, targets, setting), Cell(profile, variant, name,
+                                                   f"{LABELS[name]}: {arch} architecture, "
+                                                   f"{targets}, {setting} setting")))
+    return out
+
+
+def decomposition_table(records: list[dict], family: str) -> pd.DataFrame:
+    """The "+" gain taken apart at L = 5 on FS-NYC: one row per (architecture, targets per
+    epoch, setting) cell with its test NDCG@10, plus the original regime (every sliding window);
+    'not run' with the command where a cell has no runs."""
+    rows = []
+    for (arch, targets, setting), cell in decomposition_cells(family):
+        runs = cell.runs(records)
+        rows.append({"architecture": arch, "targets per window": targets,
+                     "setting": setting if setting == "toolkit" else FIXES[family],
+                     "model": LABELS[cell.model], "seeds": seeds_of(runs) if runs else "",
+                     f"test {METRIC}, 95 % CI": (interval(per_user(runs)) if runs
+                                                 else f"not run: `{cell.command()}`")})
+    original = family_cells(family)["original"]
+    runs = original.runs(records)
+    rows.append({"architecture": "original", "targets per window": "3 after the window",
+                 "setting": "its paper's (every sliding window, each epoch)",
+                 "model": LABELS[original.model], "seeds": seeds_of(runs) if runs else "",
+                 f"test {METRIC}, 95 % CI": (interval(per_user(runs)) if runs
+                                             else f"not run: `{original.command()}`")})
+    return pd.DataFrame(rows)
+
+
+def decomposition_effects(records: list[dict], family: str) -> pd.DataFrame:
+    """Each factor as a paired difference over users, with the other two held fixed: the causal
+    architecture (causal, one target − original, one target), the targets per epoch (every −
+    one target, causal), the setting (fixed − toolkit), in every combination the runs allow."""
+    cells = dict(decomposition_cells(family))
+    runs = {k: c.runs(records) for k, c in cells.items()}
+    factors = (("causal architecture", 0, ("original", "causal")),
+               ("every position a target", 1, ("one target", "every target")),
+               (FIXES[family] or "", 2, ("toolkit", "fixed")))
+    rows = []
+    for name, axis, (off, on) in factors:
+        for key in cells:
+            if key[axis] != on:
+                continue
+            other = tuple(off if i == axis else v for i, v in enumerate(key))
+            if other not in cells or not (runs[key] and runs[other]):
+                continue
+            x, y = per_user(runs[key]), per_user(runs[other])
+            held = ", ".join(v for i, v in enumerate(key) if i != axis)
+            rows.append({"factor": name, "held fixed": held,
+                         f"Δ {METRIC}, 95 % CI, Wilcoxon": paired(x, y),
+                         "seeds": f"{len(runs[key])} / {len(runs[other])}"})
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------------ the claims
+def fair_claims(records: list[dict]) -> pd.DataFrame:
+    """The paper's claims of a "+" model over its CNN (`findings.CLAIMS`: the gains and Table 1's
+    directions), read against the CNN as its own paper trains it: the "+" model as the paper's
+    authors train it (the grid's main runs: L = 20, 2000 epochs) against the original as its
+    authors train it (L = 5, every sliding window, 50 or 40 epochs), paired over the same users,
+    test targets and candidates. FS-TKY's claims are read on FS-NYC, as in the findings."""
+    rows = []
+    for claim in CLAIMS:
+        if claim.kind not in ("gain", "direction") or claim.against not in REFERENCES_FOR \
+                or claim.against == "sasrec":
+            continue
+        for dataset in claim.datasets:
+            read_on = STAND_IN.get(dataset, dataset)
+            plus = Cell(GRID, "", claim.model, "", read_on).runs(records)
+            reference = REFERENCES_FOR[claim.against][0]
+            original = Cell(ORIGINALS, "", reference, "", read_on).runs(records)
+            rows.append({"the paper says": claim.quote, "dataset": dataset, "read on": read_on,
+                         "against": LABELS[REFERENCES_FOR[claim.against][0]],
+                         **_read(claim, plus, original)})
+    return pd.DataFrame(rows).drop_duplicates(subset=["the paper says", "read on"])
+
+
+def _read(claim, plus: list[dict], original: list[dict]) -> dict:
+    """Effect and outcome of one claim on the runs (the findings' vocabulary)."""
+    if not (plus and original):
+        missing = "the original" if plus else f"{LABELS[claim.model]}'s main run"
+        return {"effect, 95 % CI": "", "outcome": "not tested",
+                "evidence": f"no run of {missing} on this dataset"}
+    x, y = per_user(plus), per_user(original)
+    d, lo, hi = mean_difference(x, y)
+    p = stats.wilcoxon(x, y)
+    base = y.mean()
+    significant = p < 0.05
+    if claim.kind == "gain":
+        effect = f"{d / base:+.0%} [{lo / base:+.0%}, {hi / base:+.0%}]"
+        if significant and lo / base >= claim.size:
+            outcome = "reproduced"
+        elif significant and lo > 0:
+            outcome = "partly reproduced"
+        elif significant and hi < 0:
+            outcome = "reversed"
+        else:
+            outcome = "no significant difference"
+    else:
+        effect = f"{d:+.4f} [{lo:+.4f}, {hi:+.4f}]"
+        up = lo > 0 if claim.above else hi < 0
+        down = hi < 0 if claim.above else lo > 0
+        outcome = ("reproduced" if significant and up else "reversed" if significant and down
+                   else "no significant difference")
+    return {"effect, 95 % CI": effect, "outcome": outcome,
+            "evidence": (f"{LABELS[claim.model]} {x.mean():.4f} ({_runs_label(plus)}) vs "
+                         f"{base:.4f} ({_runs_label(original)}); Wilcoxon p = {p:.2g}")}
+
+
+def _runs_label(runs: list[dict]) -> str:
+    c = runs[0]
+    return (f"L = {c['config']['lookback']}, {c['last']['epoch']} epochs, "
+            f"{'bf16' if c['resolved']['amp'] else 'fp32'}, {seeds_of(runs)}")
+
+
+def mechanism_claim(records: list[dict]) -> pd.DataFrame:
+    """§1: “These changes enable multiple predictions per sequence, leading to more stable
+    training and better convergence”, read per family on the decomposition (L = 5, FS-NYC): how
+    much of the "+" gain over the toolkit's CNN the targets per epoch give (every − one target,
+    causal architecture, toolkit setting) beside the causal architecture alone (causal − original,
+    one target)."""
+    rows = []
+    for family in DIFFERENCES:
+        cells = dict(decomposition_cells(family))
+        runs = {k: c.runs(records) for k, c in cells.items()}
+        keys = {"base": ("original", "one target", "toolkit"),
+                "arch": ("causal", "one target", "toolkit"),
+                "every": ("causal", "every target", "toolkit")}
+        if not all(runs[k] for k in keys.values()):
+            rows.append({"family": LABELS[family], "outcome": "not tested",
+                         "evidence": "not run: " + "; ".join(
+                             f"`{cells[k].command()}`" for k in keys.values() if not runs[k])})
+            continue
+        base, arch, every = (per_user(runs[keys[k]]) for k in ("base", "arch", "every"))
+        whole = every.mean() - base.mean()
+        d, lo, hi = mean_difference(every, arch)
+        p = stats.wilcoxon(every, arch)
+        outcome = ("reproduced" if p < 0.05 and lo > 0 else "reversed" if p < 0.05 and hi < 0
+                   else "no significant difference")
+        rows.append({"family": LABELS[family], "outcome": outcome,
+                     "every target − one target (causal)": f"{d:+.4f} [{lo:+.4f}, {hi:+.4f}]",
+                     "share of the '+' gain": f"{d / whole:.0%}",
+                     "causal architecture alone": f"{arch.mean() - base.mean():+.4f} "
+                                                  f"({(arch.mean() - base.mean()) / whole:.0%})",
+                     "evidence": f"L = 5, FS-NYC, fp32; Wilcoxon p = {p:.2g}"})
+    return pd.DataFrame(rows)
+
+
