@@ -22,7 +22,7 @@ import pandas as pd
 
 from .. import stats
 from ..models import caser, cosrec
-from ..registry import LABELS, PLUS_OF, REFERENCES_FOR
+from ..registry import DATASET_LABELS, LABELS, PLUS_OF, REFERENCES_FOR
 from ..results import checked_records
 from .findings import mean_difference
 from .tables import per_user_values
@@ -153,14 +153,21 @@ def flipped(rec: dict, base: dict, family: str = "caser") -> list[str]:
 
 
 def what_differs(rec: dict, base: dict, family: str = "caser") -> str:
-    """A run of the ablation in words: the original, the toolkit's CNN, or the original with the
-    differences in which its config departs from the original's (`flipped`)."""
-    if rec["config"]["model"] == family:
-        return (f"{LABELS[family]}, the toolkit's (every difference but L; "
-                f"{rec['last']['epoch']} epochs)")
+    """A run of the ablation in words: the original, the original with the differences in which
+    its config departs from the original's (`flipped`) on the toolkit's side, or the toolkit's CNN
+    (with the model switches it sets on the original's side, if any)."""
+    config = rec["config"]
+    if config["model"] == family:
+        back = [DIFFERENCES[family][k].component for k in config.get("model_options", {})
+                if k in DIFFERENCES[family]]
+        return (f"{LABELS[family]}, the toolkit's ({rec['last']['epoch']} epochs)"
+                + (f" with the original's {_and(back)}" if back else ""))
     changed = flipped(rec, base, family)
-    return LABELS[rec["config"]["model"]] if not changed else (
-        "original, " + " and ".join(changed) + " as the toolkit's")
+    return LABELS[config["model"]] if not changed else f"original, the toolkit's {_and(changed)}"
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def ablation_runs(records: list[dict], family: str = "caser") -> tuple[dict | None, list[dict]]:
@@ -169,8 +176,10 @@ def ablation_runs(records: list[dict], family: str = "caser") -> tuple[dict | No
     cells = family_cells(family)
     seed42 = lambda runs: [r for r in runs if r["config"]["seed"] == 42]  # noqa: E731
     base = next(iter(seed42(cells["original"].runs(records))), None)
+    fixed = Cell(MECHANISM, "l5-fixed", family, "").runs(records)    # the toolkit's, one switch back
     return base, [r for r in records if r["config"].get("profile") == ABLATION
-                  and r["config"]["dataset"] == DATASET] + seed42(cells["toolkit"].runs(records))
+                  and r["config"]["dataset"] == DATASET] + seed42(cells["toolkit"].runs(records)) \
+        + seed42(fixed)
 
 
 def ablation_table(records: list[dict], family: str = "caser") -> pd.DataFrame:
@@ -197,27 +206,28 @@ def ablation_table(records: list[dict], family: str = "caser") -> pd.DataFrame:
 
 
 def ablation_sentence(records: list[dict], family: str = "caser") -> str | None:
-    """Which single difference puts the original below the popularity floor (its interval
-    entirely below), from the ablation's runs; None without the original, the floor and a
-    single switch."""
+    """Which runs of the ablation end below the popularity floor (their interval entirely below
+    it) and what each costs the original, from the ablation's runs; None without the original, the
+    floor and a run with a difference set back."""
     base, runs = ablation_runs(records, family)
     floor = family_cells(family)["pop"].runs(records)
-    singles = [r for r in runs if r["config"]["model"] != family]
-    if base is None or not floor or not singles:
+    changed = [r for r in runs if r["config"]["model"] != family]
+    if base is None or not floor or not changed:
         return None
     f, ref = per_user(floor), per_user([base])
-    below = [r for r in singles if mean_difference(per_user([r]), f)[2] < 0]
-    named = lambda r: "the toolkit's " + " and ".join(flipped(r, base, family))  # noqa: E731
-    costs = sorted(((per_user([r]).mean() - ref.mean(), named(r)) for r in singles))
-    head = (f"Of the {len(singles)} single differences tried, "
-            + (f"only {' and '.join(named(r) for r in below)} put"
-               + ("s" if len(below) == 1 else "") + f" {LABELS[REFERENCES_FOR[family][0]]} "
-               "below the popularity floor" if below else "none puts the original below the "
-               "popularity floor"))
-    return (f"{head}: the original ends at {ref.mean():.4f} test {METRIC} ({PROTOCOL}) after "
-            f"{base['last']['epoch']} epochs, the floor is at {f.mean():.4f}; the single costs are "
-            + ", ".join(f"{name} {cost:+.4f}" for cost, name in costs)
-            + " (FS-NYC, L = 5, seed 42).")
+    named = lambda r: _and(flipped(r, base, family))  # noqa: E731
+    below = [named(r) for r in changed if mean_difference(per_user([r]), f)[2] < 0]
+    costs = sorted((per_user([r]).mean() - ref.mean(), named(r)) for r in changed)
+    original = LABELS[REFERENCES_FOR[family][0]]
+    joined = "; or with the toolkit's ".join(below)
+    verdict = (f"With the toolkit's {joined}, {original} ends below the popularity floor"
+               if below else f"No run of {original} with differences set back to the toolkit's "
+               "side ends below the popularity floor")
+    return (f"{verdict} ({f.mean():.4f}); the original ends at "
+            f"{ref.mean():.4f} test {METRIC} ({PROTOCOL}) after {base['last']['epoch']} epochs, "
+            "and each run costs it: " + "; ".join(f"the toolkit's {name} {cost:+.4f}"
+                                                    for cost, name in costs)
+            + f" ({DATASET_LABELS[DATASET]}, L = 5, seed 42).")
 
 
 def originals_sentence(records: list[dict], family: str) -> str | None:
