@@ -81,3 +81,14 @@ def test_seeds_are_averaged_per_user():
     b = run("caser-original", "cnn-original", seed=43, hits=0.0)
     assert np.allclose(cnn_study.per_user([a, b])[:30], 0.5)
     assert np.allclose(cnn_study.per_user([a, b])[30:], 0.0)
+
+
+def test_the_fix_sentence_compares_the_fixed_toolkit_cnn_with_the_plus_model_in_its_regime():
+    assert cnn_study.fix_sentence(study()) is None                  # no fixed run yet
+    runs = study() + [run("caser", "cnn-mechanism", "l5-fixed", hits=0.5,
+                          options={"init": "reference"}),
+                      run("caser", "cpu-paper", "l5", hits=0.0),
+                      run("caser+", "cpu-paper", "l5", hits=0.2)]
+    sentence = cnn_study.fix_sentence(runs)
+    assert "reaches test NDCG@10 0.5000 instead of 0.0000" in sentence
+    assert "ends above Caser+ in the same regime (0.2000" in sentence

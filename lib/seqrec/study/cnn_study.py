@@ -248,3 +248,23 @@ def originals_sentence(records: list[dict], family: str) -> str | None:
             f"floor ({f:.4f}). {LABELS[plus]} (L = 5, 2000 epochs, {seeds_of(runs['plus'])}) "
             f"reaches {p:.4f}: {p / t - 1:+.0%} against the toolkit's {LABELS[family]}, the "
             f"paper's comparison, and {p / o - 1:+.0%} against {LABELS[original]}.")
+
+
+def fix_sentence(records: list[dict], family: str = "caser") -> str | None:
+    """The toolkit's CNN with the original's initialisation, in the toolkit's own regime and
+    budget (L = 5, 2000 epochs of one window per user), against the toolkit's CNN and the "+"
+    model in that regime; None until those runs exist."""
+    cells = family_cells(family)
+    fixed = Cell(MECHANISM, "l5-fixed", family, "").runs(records)
+    toolkit, plus = cells["toolkit"].runs(records), cells["plus"].runs(records)
+    if not (fixed and toolkit and plus):
+        return None
+    x, t, p = per_user(fixed), per_user(toolkit), per_user(plus)
+    d, lo, hi = mean_difference(x, p)
+    return (f"One switch set back is enough: the toolkit's {LABELS[family]} with the "
+            f"{LABELS[family]} paper's initialisation, trained in the toolkit's own "
+            f"regime (one window per user, 2000 epochs, L = 5, {seeds_of(fixed)}), reaches test "
+            f"{METRIC} {x.mean():.4f} instead of {t.mean():.4f} ({seeds_of(toolkit)}), and ends "
+            f"{'above' if lo > 0 else 'below' if hi < 0 else 'level with'} "
+            f"{LABELS[PLUS_OF[family]]} in the same regime ({p.mean():.4f}, {seeds_of(plus)}; "
+            f"{d:+.4f} [{lo:+.4f}, {hi:+.4f}]).")
