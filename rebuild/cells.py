@@ -123,9 +123,10 @@ def ensure_data(profile: Profile, sources: dict, stopped: str) -> None:
     lines = [f"{stopped}: {len(problems)} dataset(s) of profile {profile.name!r} cannot be read"]
     lines += [f"  - {name}: {why}" for name, why in problems.items()]
     lines.append(
-        f"Without a network: put each archive where its line says (the cache folder is ${CACHE_ENV}, "
-        "default ~/.cache/seqrec); or name a copy you have in the profile, `datasets: {NAME: "
-        "{file: PATH}}` (what --file is to `python -m seqrec.data`); or build the book from the "
-        "repository's dataset copies: `make book PROFILE=ci SEQREC_DATA_DIR=/path/to/shared/data` "
-        "(`python -m rebuild run --profile ci` with SEQREC_DATA_DIR set)")
+        "Without a network: put each archive where its line says (the cache folder is "
+        f"${CACHE_ENV}, default ~/.cache/seqrec); or name a copy you have in the profile, "
+        "`datasets: {NAME: {file: PATH}}` (what --file is to `python -m seqrec.data`); or build "
+        "the book from the repository's dataset copies: `make book PROFILE=ci "
+        "SEQREC_DATA_DIR=/path/to/shared/data` (`python -m rebuild run --profile ci` with "
+        "SEQREC_DATA_DIR set)")
     raise DataError("\n".join(lines))

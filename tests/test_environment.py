@@ -18,8 +18,8 @@ CONDA_ONLY = {"python", "pip"}                  # the interpreter and the instal
 def pyproject_requirements() -> dict[str, SpecifierSet]:
     """Every requirement of pyproject.toml (dependencies and all optional groups), by name."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    lines = project["dependencies"] + [r for group in project.get("optional-dependencies", {}).values()
-                                       for r in group]
+    groups = project.get("optional-dependencies", {}).values()
+    lines = project["dependencies"] + [r for group in groups for r in group]
     reqs = [Requirement(line) for line in lines]
     return {r.name.lower(): r.specifier for r in reqs}
 

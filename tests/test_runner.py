@@ -175,4 +175,5 @@ def test_a_cached_dataset_passes_the_check_and_only_the_missing_one_is_named(
     err = capsys.readouterr().err
     assert "1 dataset(s)" in err and "  - ml-1m: " in err and "fs-nyc" not in err
     assert main(["run", "--profile", ref, "--only", "dataset=fs-nyc|fs-tky"]) == 0
-    assert sorted(started) == sorted(c.key for c in profiles.load(ref).select("dataset=fs-nyc|fs-tky"))
+    tsmc = profiles.load(ref).select("dataset=fs-nyc|fs-tky")
+    assert sorted(started) == sorted(c.key for c in tsmc)

@@ -23,7 +23,8 @@ import pandas as pd
 import torch
 from IPython.display import HTML, Markdown, display
 
-from . import __version__, benchfiles, data, figures, labels, longrun, registry, reproduction, results, tables, training
+from . import (__version__, benchfiles, data, figures, labels, longrun, registry, reproduction,
+               results, tables, training)
 from .errors import ConfigError
 from .evaluation import SELECTION_PROTOCOL
 from .metrics import chance_ndcg

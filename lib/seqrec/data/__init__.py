@@ -112,7 +112,8 @@ def ensure_available(sources: dict, cache=None) -> dict[str, str]:
             path = Path(_expand_path(str(file)))
             if not (path.is_file() and os.access(path, os.R_OK)):
                 problems[name] = (f"the file {path} is not there or not readable; fix the path, "
-                                  f"or read the canonical archive instead: {manual_steps(spec, cache)}")
+                                  "or read the canonical archive instead: "
+                                  + manual_steps(spec, cache))
             continue
         first = failed_archives.get(spec.archive)
         if first is not None:                        # tried once already: the same answer
