@@ -90,16 +90,17 @@ def test_every_chapter_starts_on_colab_the_same_way_in_the_books_repository():
     assert len(set(heads.values())) == 1, "chapters start on Colab differently"
 
 
-MODEL_CHAPTERS = {registry.CHAPTERS[m]: m for m in registry.MODELS}   # "caser_plus" -> "caser+"
+# every chapter that takes a run `config`: the model chapters, and the floors' (evaluation)
+CONFIG_CHAPTERS = {registry.CHAPTERS[m]: m for m in registry.MODELS + registry.BASELINES[:1]}
 NYC_COPY = "${SEQREC_DATA_DIR}/foursquare-nyc/nyc_stan_checkins.tsv"   # seqrec.data.load expands it
 
 
-@pytest.mark.parametrize("chapter", sorted(MODEL_CHAPTERS))
-def test_model_chapter_runs_with_a_partial_config_in_an_empty_folder(chapter, shared_data, tmp_path):
+@pytest.mark.parametrize("chapter", sorted(CONFIG_CHAPTERS))
+def test_chapter_runs_with_a_partial_config_in_an_empty_folder(chapter, shared_data, tmp_path):
     """The introduction's door (issue 37): `papermill book/CHAPTER.ipynb out.ipynb -y "{config:
     {model, dataset, lookback, epochs}, data_file}"` in an empty folder, as a new user types it;
-    every other field comes from TrainConfig's defaults (the chapter once stopped on `seed`)."""
-    given = {"model": MODEL_CHAPTERS[chapter], "dataset": "fs-nyc", "lookback": 5, "epochs": 1}
+    every other field comes from TrainConfig's defaults (the chapters once stopped on `seed`)."""
+    given = {"model": CONFIG_CHAPTERS[chapter], "dataset": "fs-nyc", "lookback": 5, "epochs": 1}
     work = tmp_path / "work"                        # the chapter's ../runs lands in tmp_path
     work.mkdir()
     done = subprocess.run(
@@ -107,8 +108,12 @@ def test_model_chapter_runs_with_a_partial_config_in_an_empty_folder(chapter, sh
          "out.ipynb", "-y", yaml.safe_dump({"config": given, "data_file": NYC_COPY}),
          "--no-progress-bar"], cwd=work, capture_output=True, text=True, timeout=1200)
     assert done.returncode == 0, done.stderr[-3000:]
-    [record_path] = tmp_path.glob("runs/**/record.json")
-    record = read_record(record_path)
-    assert record["config_hash"] == TrainConfig(**given).identity()   # the rest: the defaults
-    assert record["config"]["seed"] == TrainConfig.seed
-    assert record["last"]["epoch"] == 1
+    records = [read_record(p) for p in tmp_path.glob("runs/**/record.json")]
+    floors = chapter == registry.CHAPTERS[registry.BASELINES[0]]       # each floor: untrained
+    assert sorted(r["config"]["model"] for r in records) == sorted(
+        registry.BASELINES if floors else [given["model"]])
+    for record in records:
+        ran = {**given, "model": record["config"]["model"], "epochs": 0 if floors else 1}
+        assert record["config_hash"] == TrainConfig(**ran).identity()  # the rest: the defaults
+        assert record["config"]["seed"] == TrainConfig.seed
+        assert record["last"]["epoch"] == ran["epochs"]
