@@ -29,6 +29,9 @@ def _run(args) -> int:
             raise SeqrecError("not started: " + "; ".join(unfit) + ". Give a longer budget, "
                               "narrow --only (see `python -m rebuild plan`), or add --force "
                               "to run anyway (the cells pause at the budget, resumable here)")
+    from .cells import ensure_data, state
+    ensure_data(profile, profile.data_sources([c for c in cells if state(profile, c) != "done"]),
+                "no cell started")
     if args.executor == "slurm":
         from .cluster import submit
         submit(profile, cells, args)
@@ -85,7 +88,10 @@ def _plan(args) -> int:
 
 def _book(args) -> int:
     from .book import build
-    build(profiles.load(args.profile))
+    from .cells import ensure_data
+    profile = profiles.load(args.profile)
+    ensure_data(profile, profile.data_sources(), "no chapter executed")
+    build(profile)
     return 0
 
 

@@ -15,6 +15,9 @@ import socket
 from dataclasses import asdict
 from pathlib import Path
 
+from seqrec import data
+from seqrec.data.download import CACHE_ENV
+from seqrec.errors import DataError
 from seqrec.results import PAUSED, RECORD_NAME, STATUS_NAME, read_record, status
 from seqrec.training import CHECKPOINT_NAME
 
@@ -106,3 +109,24 @@ def write_meta(profile: Profile, cell: Cell, **fields) -> None:
 def read_meta(profile: Profile, cell: Cell) -> dict:
     p = profile.run_dir(cell) / CELL_FILE
     return json.loads(p.read_text()) if p.exists() else {}
+
+
+def ensure_data(profile: Profile, sources: dict, stopped: str) -> None:
+    """Before any chapter starts: every dataset of `sources` (`Profile.data_sources`) is in the
+    download cache (downloaded now where it can be) or readable from its file
+    (`seqrec.data.ensure_available`); else a DataError, `stopped` saying what did not start,
+    with one line per dataset that cannot be read and the ways around a missing network. Without
+    it, each cell of a grid would fail alone on the same download."""
+    problems = data.ensure_available(sources)
+    if not problems:
+        return
+    lines = [f"{stopped}: {len(problems)} dataset(s) of profile {profile.name!r} cannot be read"]
+    lines += [f"  - {name}: {why}" for name, why in problems.items()]
+    lines.append(
+        "Without a network: put each archive where its line says (the cache folder is "
+        f"${CACHE_ENV}, default ~/.cache/seqrec); or name a copy you have in the profile, "
+        "`datasets: {NAME: {file: PATH}}` (what --file is to `python -m seqrec.data`); or build "
+        "the book from the repository's dataset copies: `make book PROFILE=ci "
+        "SEQREC_DATA_DIR=/path/to/shared/data` (`python -m rebuild run --profile ci` with "
+        "SEQREC_DATA_DIR set)")
+    raise DataError("\n".join(lines))

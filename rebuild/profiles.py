@@ -121,6 +121,13 @@ class Profile:
     def book_dataset(self) -> str:
         return self.raw.get("book", {}).get("dataset", next(iter(self.raw["datasets"])))
 
+    def data_sources(self, cells: list[Cell] | None = None) -> dict[str, str | None]:
+        """Dataset -> the local file its cells read (None: the canonical archive), for `cells`
+        (default: the profile's every dataset), in the profile's order."""
+        wanted = None if cells is None else {c.dataset for c in cells}
+        return {d: (spec or {}).get("file") for d, spec in self.raw["datasets"].items()
+                if wanted is None or d in wanted}
+
     def run_dir(self, cell: Cell) -> Path:
         return run_dir(self.output, cell.dataset, cell.model, cell.seed, cell.variant)
 

@@ -3,13 +3,17 @@
 The grid cells run through the batch runner (one papermill run per model chapter, one record
 each); then every chapter of the table of contents is executed as the book build does it.
 """
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from rebuild import book, local, profiles
+from seqrec import registry
 from seqrec.results import read_record
+from seqrec.training import TrainConfig
 
 pytestmark = pytest.mark.smoke
 
@@ -84,3 +88,32 @@ def test_every_chapter_starts_on_colab_the_same_way_in_the_books_repository():
         heads[nb_path.name] = source[:source.index('os.chdir("seqrec-book/book")')]
         assert f'"{repo}"' in heads[nb_path.name] and '"pip", "install"' in heads[nb_path.name]
     assert len(set(heads.values())) == 1, "chapters start on Colab differently"
+
+
+# every chapter that takes a run `config`: the model chapters, and the floors' (evaluation)
+CONFIG_CHAPTERS = {registry.CHAPTERS[m]: m for m in registry.MODELS + registry.BASELINES[:1]}
+NYC_COPY = "${SEQREC_DATA_DIR}/foursquare-nyc/nyc_stan_checkins.tsv"   # seqrec.data.load expands it
+
+
+@pytest.mark.parametrize("chapter", sorted(CONFIG_CHAPTERS))
+def test_chapter_runs_with_a_partial_config_in_an_empty_folder(chapter, shared_data, tmp_path):
+    """The introduction's door (issue 37): `papermill book/CHAPTER.ipynb out.ipynb -y "{config:
+    {model, dataset, lookback, epochs}, data_file}"` in an empty folder, as a new user types it;
+    every other field comes from TrainConfig's defaults (the chapters once stopped on `seed`)."""
+    given = {"model": CONFIG_CHAPTERS[chapter], "dataset": "fs-nyc", "lookback": 5, "epochs": 1}
+    work = tmp_path / "work"                        # the chapter's ../runs lands in tmp_path
+    work.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "papermill", str(profiles.ROOT / "book" / f"{chapter}.ipynb"),
+         "out.ipynb", "-y", yaml.safe_dump({"config": given, "data_file": NYC_COPY}),
+         "--no-progress-bar"], cwd=work, capture_output=True, text=True, timeout=1200)
+    assert done.returncode == 0, done.stderr[-3000:]
+    records = [read_record(p) for p in tmp_path.glob("runs/**/record.json")]
+    floors = chapter == registry.CHAPTERS[registry.BASELINES[0]]       # each floor: untrained
+    assert sorted(r["config"]["model"] for r in records) == sorted(
+        registry.BASELINES if floors else [given["model"]])
+    for record in records:
+        ran = {**given, "model": record["config"]["model"], "epochs": 0 if floors else 1}
+        assert record["config_hash"] == TrainConfig(**ran).identity()  # the rest: the defaults
+        assert record["config"]["seed"] == TrainConfig.seed
+        assert record["last"]["epoch"] == ran["epochs"]

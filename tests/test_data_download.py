@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from seqrec.data import DATASETS, cache_dir, load
+from seqrec.data import DATASETS, cache_dir, ensure_available, load
 from seqrec.data.__main__ import main
 from seqrec.errors import DataError
 
@@ -170,3 +170,39 @@ def test_cli_download(tiny_ml1m, tmp_path, capsys):
     assert str(tmp_path / "ml-1m.zip") in capsys.readouterr().out
     assert main(["download", "synthetic"]) == 2
     assert "nothing to download" in capsys.readouterr().err
+
+
+def test_ensure_available_tries_each_archive_once_and_says_what_to_do(monkeypatch, server, tmp_path):
+    """An empty cache and no archive to be had (the server answers 404): one problem per
+    dataset, each with its archive's URL and cache path, and one try per archive (FS-NYC and
+    FS-TKY share theirs)."""
+    monkeypatch.setenv("SEQREC_URL_ML_1M", server.base + "/ml-1m.zip")
+    monkeypatch.setenv("SEQREC_URL_TSMC2014", server.base + "/tsmc.zip")
+    problems = ensure_available({"fs-nyc": None, "fs-tky": None, "ml-1m": None, "synthetic": None},
+                                cache=tmp_path)
+    assert list(problems) == ["fs-nyc", "fs-tky", "ml-1m"]             # synthetic needs nothing
+    assert sorted(server.hits) == ["/ml-1m.zip", "/tsmc.zip"]
+    for name, why in problems.items():
+        spec = DATASETS[name]
+        assert spec.url in why and str(tmp_path / spec.archive) in why and "--file" in why
+    assert "could not download Foursquare NYC" in problems["fs-nyc"]
+    assert "Foursquare Tokyo" in problems["fs-tky"] and "fs-nyc" in problems["fs-tky"]
+
+
+def test_ensure_available_passes_cached_archives_and_readable_files(tiny_ml1m, monkeypatch, server,
+                                                                     tmp_path):
+    (tmp_path / "ml-1m.zip").write_bytes(tiny_ml1m)                    # cached, checksum matches
+    (tmp_path / "dataset_tsmc2014.zip").write_bytes(tsmc_zip())        # cached (no checksum)
+    monkeypatch.setenv("SEQREC_URL_TSMC2014", server.base + "/tsmc.zip")
+    copy = tmp_path / "copy.tsv"
+    copy.write_text("user\titem\ttime\n")
+    assert ensure_available({"ml-1m": None, "fs-nyc": None, "fs-tky": str(copy)},
+                            cache=tmp_path) == {}
+    assert server.hits == []                                           # nothing downloaded
+    missing = ensure_available({"fs-tky": str(tmp_path / "nope.tsv")}, cache=tmp_path)
+    assert str(tmp_path / "nope.tsv") in missing["fs-tky"] and "not there" in missing["fs-tky"]
+
+
+def test_ensure_available_downloads_what_the_cache_lacks(tiny_ml1m, server, tmp_path):
+    assert ensure_available({"ml-1m": None}, cache=tmp_path) == {}
+    assert (tmp_path / "ml-1m.zip").read_bytes() == tiny_ml1m and server.hits == ["/ml-1m.zip"]

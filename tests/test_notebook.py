@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 
 import pytest
 
@@ -27,7 +28,8 @@ def test_chapter_config_unpacks_the_parameters(tmp_path):
     chapter = notebook.chapter_config("caser", json.dumps(CONFIG), None, '{"num_users": 9}',
                                       tmp_path)
     assert (chapter.dataset, chapter.lookback, chapter.seed) == ("synthetic", 5, 3)
-    assert chapter.data_options == {"num_users": 9} and chapter.config == CONFIG
+    assert chapter.data_options == {"num_users": 9}
+    assert chapter.config == asdict(TrainConfig(**CONFIG))         # the rest: TrainConfig's defaults
     assert chapter.protocols == TrainConfig().eval_protocols       # the config omits them
     assert chapter.paper_protocols == chapter.rep.protocols and not chapter.rep.records
 
@@ -68,11 +70,34 @@ def test_as_text_rounds_numbers_and_keeps_reasons():
     assert notebook.as_text("not tested") == "not tested"
 
 
-def test_protocols_of_a_config_with_and_without_them():
-    assert notebook.protocols_of(dict(CONFIG, eval_protocols=["sampled", "full"])) == ["sampled", "full"]
-    assert notebook.protocols_of(CONFIG) == TrainConfig().eval_protocols
+def test_run_config_fills_every_field_a_chapter_is_not_given_from_trainconfig():
+    partial = {"model": "caser+", "dataset": "ml-1m", "lookback": 100, "epochs": 2000}
+    config = notebook.run_config(json.dumps(partial))                 # `papermill -p`: JSON text
+    assert config == notebook.run_config(partial)                     # `papermill -y`: a mapping
+    defaults = asdict(TrainConfig())
+    assert set(config) == set(defaults)
+    assert {k: config[k] for k in partial} == partial
+    assert {k: v for k, v in config.items() if k not in partial} == {
+        k: v for k, v in defaults.items() if k not in partial}
+    assert config["seed"] == 42 and config["eval_protocols"] == TrainConfig().eval_protocols
+
+
+def test_run_config_keeps_given_protocols_and_refuses_what_trainconfig_refuses():
+    assert notebook.run_config(dict(CONFIG, eval_protocols=["sampled", "full"]))[
+        "eval_protocols"] == ["sampled", "full"]
     with pytest.raises(ConfigError, match="unknown protocol"):
-        notebook.protocols_of(dict(CONFIG, eval_protocols=["everything"]))
+        notebook.run_config(dict(CONFIG, eval_protocols=["everything"]))
+    with pytest.raises(ConfigError, match="unknown training parameter"):
+        notebook.run_config(dict(CONFIG, epoch=3))
+
+
+def test_chapter_config_fills_a_partial_config(tmp_path):
+    """The introduction's example: model, dataset, L and epochs only (the KeyError: 'seed' of
+    issue 37)."""
+    partial = {"model": "caser+", "dataset": "synthetic", "lookback": 100, "epochs": 2000}
+    chapter = notebook.chapter_config("caser+", partial, results_dir=tmp_path)
+    assert (chapter.seed, chapter.lookback, chapter.config["batch_size"]) == (
+        TrainConfig.seed, 100, TrainConfig.batch_size)
 
 
 def test_label_pair_grid_names_padding_then_the_window_items():

@@ -119,3 +119,61 @@ def test_a_cell_a_live_runner_trains_shows_running_and_a_second_runner_leaves_it
     assert state(profile, cell) == "missing"                          # its runner died early
     write_meta(profile, cell, status="running", host="another-machine", runner_pid=os.getpid())
     assert state(profile, cell) == "missing"                          # not this machine's runner
+
+
+def offline_profile(tmp_path, monkeypatch) -> str:
+    """The `cpu` profile's real datasets, with an empty download cache and no host to reach
+    (the archives' URLs point at a closed port on this machine: refused at once)."""
+    monkeypatch.setenv("SEQREC_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("SEQREC_URL_ML_1M", "http://127.0.0.1:9/ml-1m.zip")
+    monkeypatch.setenv("SEQREC_URL_TSMC2014", "http://127.0.0.1:9/dataset_tsmc2014.zip")
+    path = tmp_path / "offline.yaml"
+    path.write_text(yaml.safe_dump({"extends": "cpu", "output": str(tmp_path / "runs"),
+                                    "models": ["sasrec", "pop"]}))
+    return str(path)
+
+
+def test_a_run_without_the_data_stops_before_any_cell_with_one_line_per_dataset(
+        tmp_path, monkeypatch, capsys):
+    from rebuild import local
+    from seqrec.data import DATASETS
+
+    started = []
+    monkeypatch.setattr(local, "execute_cell", lambda *a, **k: started.append(a) or ("done", 0, ""))
+    ref = offline_profile(tmp_path, monkeypatch)
+    assert main(["run", "--profile", ref, "--jobs", "2"]) == 2
+    err = capsys.readouterr().err
+    assert not started and not (tmp_path / "runs").exists()            # no cell started
+    assert "no cell started: 3 dataset(s) of profile 'offline' cannot be read" in err
+    lines = [line for line in err.splitlines() if line.startswith("  - ")]
+    assert [line.split(":")[0] for line in lines] == ["  - fs-nyc", "  - fs-tky", "  - ml-1m"]
+    for line, name in zip(lines, ("fs-nyc", "fs-tky", "ml-1m")):
+        spec = DATASETS[name]
+        assert spec.url in line and str(tmp_path / "cache" / spec.archive) in line
+    assert "PROFILE=ci SEQREC_DATA_DIR=" in err and "{file: PATH}" in err
+    assert main(["book", "--profile", ref]) == 2                      # the book's own check
+    assert "no chapter executed: 3 dataset(s)" in capsys.readouterr().err
+
+
+def test_a_cached_dataset_passes_the_check_and_only_the_missing_one_is_named(
+        tmp_path, monkeypatch, capsys):
+    import io
+    import zipfile
+
+    from rebuild import local
+
+    started = []
+    monkeypatch.setattr(local, "execute_cell",
+                        lambda profile, cell, *a, **k: started.append(cell.key) or ("done", 0.0, ""))
+    ref = offline_profile(tmp_path, monkeypatch)
+    buf = io.BytesIO()                        # the TSMC2014 archive in the cache (no published
+    with zipfile.ZipFile(buf, "w") as zf:     # checksum: the cached file is used as it is)
+        zf.writestr("dataset_tsmc2014/dataset_TSMC2014_NYC.txt", "")
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "dataset_tsmc2014.zip").write_bytes(buf.getvalue())
+    assert main(["run", "--profile", ref]) == 2
+    err = capsys.readouterr().err
+    assert "1 dataset(s)" in err and "  - ml-1m: " in err and "fs-nyc" not in err
+    assert main(["run", "--profile", ref, "--only", "dataset=fs-nyc|fs-tky"]) == 0
+    tsmc = profiles.load(ref).select("dataset=fs-nyc|fs-tky")
+    assert sorted(started) == sorted(c.key for c in tsmc)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from .download import archive_path, archive_url, cache_dir, fetch, manual_steps, verify_member
 from .entries import load_entry, sequences_frame, shown_path, stats_argv
-from .loading import load, read_raw
+from .loading import ensure_available, load, read_raw
 from .preprocess import (FILTERS, apply_filter, counts, length_stats, paper_filter, preprocess,
                          to_sequences)
 from .readers import read_interactions
@@ -24,4 +24,4 @@ from .synthetic import synthetic
 __all__ = ["DATASETS", "DatasetSpec", "FILTERS", "load", "read_raw", "read_interactions", "paper_filter",
            "apply_filter", "preprocess", "to_sequences", "synthetic", "counts", "length_stats",
            "get_spec", "fetch", "verify_member", "cache_dir", "archive_path", "archive_url",
-           "load_entry", "sequences_frame", "stats_argv", "shown_path"]
+           "load_entry", "sequences_frame", "stats_argv", "shown_path", "ensure_available"]

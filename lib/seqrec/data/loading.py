@@ -1,6 +1,7 @@
 """Reading a dataset: `load` (a canonical dataset, downloaded and verified, or any interactions
-file, through the paper's preprocessing to sequences) and `read_raw` (the raw interactions
-before any filter). The package `seqrec.data` re-exports both.
+file, through the paper's preprocessing to sequences), `read_raw` (the raw interactions
+before any filter) and `ensure_available` (can each dataset of a grid be read, before anything
+long starts?). The package `seqrec.data` re-exports them.
 """
 from __future__ import annotations
 
@@ -83,3 +84,36 @@ def read_raw(spec: DatasetSpec | str, file=None, columns=None, cache=None):
             wanted = Path(spec.member).name
             member = next((n for n in zf.namelist() if Path(n).name == wanted), None)
     return read_interactions(path, columns, member=member)
+
+
+def ensure_available(sources: dict, cache=None) -> dict[str, str]:
+    """Make sure, before anything long starts, that `read_raw` can read each dataset of
+    `sources` (name -> its local file, None for the canonical archive): a file must exist and be
+    readable; a canonical archive must be in the cache (checked against its published checksum)
+    or is downloaded now, one try per archive (FS-NYC and FS-TKY share one). Generated datasets
+    need nothing. Returns {name: why it cannot be read and what to do} for each dataset that
+    cannot, in the order of `sources`; empty when every one can."""
+    problems: dict[str, str] = {}
+    failed_archives: dict[str, str] = {}             # archive -> the first dataset that needed it
+    for name, file in sources.items():
+        spec = get_spec(name)
+        if spec.url is None:                         # generated (synthetic)
+            continue
+        if file is not None:
+            path = Path(_expand_path(str(file)))
+            if not (path.is_file() and os.access(path, os.R_OK)):
+                problems[name] = (f"the file {path} is not there or not readable; fix the path, "
+                                  "or read the canonical archive instead: "
+                                  + manual_steps(spec, cache))
+            continue
+        first = failed_archives.get(spec.archive)
+        if first is not None:                        # tried once already: the same answer
+            problems[name] = (f"{spec.title} is in the archive {first} needs, which is not in the "
+                              f"cache and could not be downloaded; {manual_steps(spec, cache)}")
+            continue
+        try:
+            fetch(spec, cache)
+        except DataError as e:
+            failed_archives[spec.archive] = name
+            problems[name] = str(e)
+    return problems

@@ -15,7 +15,7 @@ import inspect
 import json
 import platform
 import warnings
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -27,7 +27,7 @@ from .. import __version__, data, registry, results, training
 from ..errors import ConfigError
 from ..evaluation import SELECTION_PROTOCOL
 from ..metrics import chance_ndcg
-from . import figures, longrun, provenance, reproduction, tables
+from . import benchmarks, figures, longrun, provenance, reproduction, tables
 from .reproduction import Reproduction
 
 CHAPTER_RUNS = "../runs/chapter"     # a chapter's own run: CHAPTER_RUNS/DATASET/MODEL/seedSEED
@@ -69,10 +69,13 @@ def parameter_dict(value, name: str) -> dict:
     return dict(value)
 
 
-def protocols_of(config: dict) -> list[str]:
-    """The evaluation protocols of a run config: its `eval_protocols`, or TrainConfig's default
-    when it has none; ConfigError for a config TrainConfig refuses."""
-    return list(training.TrainConfig.from_dict(config).eval_protocols)
+def run_config(config) -> dict:
+    """A chapter's `config` parameter as the run config it stands for, every TrainConfig field
+    present: the fields it names (a mapping, or JSON text from `papermill -p`), the rest from
+    TrainConfig's defaults. The one place a chapter reads its config, so that a chapter given
+    only `model`, `dataset`, `lookback` and `epochs` (papermill replaces the whole `parameters`
+    value) runs as one given every field. ConfigError for a config TrainConfig refuses."""
+    return asdict(training.TrainConfig.from_dict(parameter_dict(config, "config")))
 
 
 def quiet_notebook() -> None:
@@ -136,7 +139,7 @@ class Chapter:
     """One model chapter's run, as its `parameters` cell set it, and the committed long runs."""
 
     model: str                 # the chapter's model, e.g. "caser+"
-    config: dict               # seqrec.training.TrainConfig fields, as training.run takes them
+    config: dict               # every seqrec.training.TrainConfig field (`run_config`)
     data_file: str | None      # a local interactions file instead of the canonical download
     data_options: dict         # other seqrec.data.load arguments
     results_dir: str           # the committed long runs
@@ -239,6 +242,19 @@ class Chapter:
                                                  self.protocols, self.paper_protocols)
                           if shown else None)
 
+    def bench_steps(self, name: str):
+        """The model's training-step rows of the committed benchmark file `results_dir/NAME`
+        (`benchmarks.bench_steps`), after a line naming its device; None, after a line saying
+        so, where there is no such file (a chapter run outside the repository)."""
+        path = Path(self.results_dir) / name
+        if not path.is_file():
+            display(Markdown(f"*No benchmark file `{path}` here: `python -m rebuild bench "
+                             f"--device cuda --variants --bf16 --out {path}` measures it.*"))
+            return None
+        steps = benchmarks.bench_steps(path, self.model)
+        print("device:", steps.attrs["device"])
+        return steps
+
     def _show_figure(self, fig) -> None:
         if fig is None:
             display(Markdown(f"*No committed long run of {self.model}.*"))
@@ -249,18 +265,18 @@ class Chapter:
 def chapter_config(model: str, config, data_file=None, data_options=None,
                    results_dir="../results") -> Chapter:
     """A model chapter's parameters (as its `parameters` cell or papermill set them) as one
-    `Chapter`: `config` checked as a TrainConfig (ConfigError on a wrong field or another model),
-    `eval_protocols` read from TrainConfig's default when the config omits it, the committed long
-    runs under `results_dir` loaded and checked. Seeds torch's global generator with 0, so that
-    the chapter's small instances are the same on every run, and quiets headless runs."""
+    `Chapter`: `config` read by `run_config` (every field it omits from TrainConfig's defaults;
+    ConfigError on a wrong field or another model), the committed long runs under `results_dir`
+    loaded and checked. Seeds torch's global generator with 0, so that the chapter's small
+    instances are the same on every run, and quiets headless runs."""
 
-    config = parameter_dict(config, "config")
-    data_options = parameter_dict(data_options or {}, "data_options")
-    if config.get("model") != model:
-        raise ConfigError(f"this chapter runs {model}, not {config.get('model')!r}: set "
+    given = parameter_dict(config, "config")
+    if given.get("model") != model:
+        raise ConfigError(f"this chapter runs {model}, not {given.get('model')!r}: set "
                           f"config['model'] to {model!r} or open the chapter of that model")
-    protocols = protocols_of(config)
+    config = run_config(given)
+    data_options = parameter_dict(data_options or {}, "data_options")
     quiet_notebook()
     torch.manual_seed(0)
-    return Chapter(model, config, data_file, data_options, str(results_dir), protocols,
-                   reproduction.load(results_dir))
+    return Chapter(model, config, data_file, data_options, str(results_dir),
+                   config["eval_protocols"], reproduction.load(results_dir))
