@@ -7,6 +7,8 @@ filter removes, how long the sequences are, how often users come back, how many 
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import torch
 
@@ -15,10 +17,18 @@ from .preprocess import apply_filter, counts, length_stats, paper_filter
 from .registry import get_spec
 
 
+def source_kind(data_info: dict) -> str:
+    """'generated', 'canonical download' or 'local file NAME' (from a record's `data` entry)."""
+    if data_info["format"] == "synthetic":
+        return "generated"
+    if data_info.get("url"):                     # only downloaded data has one
+        return "canonical download"
+    return f"local file {Path(str(data_info['source']).split('!')[0]).name}"
+
+
 def provenance(name: str, seqs) -> str:
     """One sentence: where the data came from and whether it is the whole canonical dataset
     (its raw counts against the registry's `expected_raw`)."""
-    from ..labels import source_kind
     info = seqs.info
     kind = source_kind(info)
     expected = get_spec(name).expected_raw

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..data.survey import source_kind
 from ..registry import BASELINES, label
 from ..results import precision, resolved
 
@@ -25,15 +26,6 @@ def device_label(rec: dict) -> str:
     (ten committed ones)."""
     env = rec["environment"]
     return env.get("gpu") or (f"CPU ({env['cpu']})" if env.get("cpu") else "CPU")
-
-
-def source_kind(data_info: dict) -> str:
-    """'generated', 'canonical download' or 'local file NAME' (from a record's `data` entry)."""
-    if data_info["format"] == "synthetic":
-        return "generated"
-    if data_info.get("url"):                     # only downloaded data has one
-        return "canonical download"
-    return f"local file {Path(str(data_info['source']).split('!')[0]).name}"
 
 
 def budget_label(recs: list[dict]) -> str:
