@@ -155,31 +155,50 @@ def mechanism_claim(records: list[dict]) -> pd.DataFrame:
     training and better convergence”, read per family on the decomposition (L = 5, FS-NYC): how
     much of the "+" gain over the toolkit's CNN the targets per epoch give (every − one target,
     causal architecture, toolkit setting) beside the causal architecture alone (causal − original,
-    one target)."""
+    one target); and, where the family has a fix (`FIXES`), the same two with it. Reproduced where
+    the targets carry a significant gain in both settings; partly where only in the toolkit's."""
     rows = []
     for family in DIFFERENCES:
         cells = dict(decomposition_cells(family))
         runs = {k: c.runs(records) for k, c in cells.items()}
-        keys = {"base": ("original", "one target", "toolkit"),
-                "arch": ("causal", "one target", "toolkit"),
-                "every": ("causal", "every target", "toolkit")}
-        if not all(runs[k] for k in keys.values()):
+        toolkit = _mechanism(runs, "toolkit")
+        if toolkit is None:
+            keys = [k for k in cells if k[2] == "toolkit" and not runs[k]]
             rows.append({"family": LABELS[family], "outcome": "not tested",
-                         "evidence": "not run: " + "; ".join(
-                             f"`{cells[k].command()}`" for k in keys.values() if not runs[k])})
+                         "evidence": "not run: " + "; ".join(f"`{cells[k].command()}`"
+                                                            for k in keys)})
             continue
-        base, arch, every = (per_user(runs[keys[k]]) for k in ("base", "arch", "every"))
-        whole = every.mean() - base.mean()
-        d, lo, hi = mean_difference(every, arch)
-        p = stats.wilcoxon(every, arch)
-        outcome = ("reproduced" if p < 0.05 and lo > 0 else "reversed" if p < 0.05 and hi < 0
-                   else "no significant difference")
-        rows.append({"family": LABELS[family], "outcome": outcome,
-                     "every target − one target (causal)": f"{d:+.4f} [{lo:+.4f}, {hi:+.4f}]",
-                     "share of the '+' gain": f"{d / whole:.0%}",
-                     "causal architecture alone": f"{arch.mean() - base.mean():+.4f} "
-                                                  f"({(arch.mean() - base.mean()) / whole:.0%})",
-                     "evidence": f"L = 5, FS-NYC, fp32; Wilcoxon p = {p:.2g}"})
-    return pd.DataFrame(rows)
+        fixed = _mechanism(runs, "fixed") if FIXES[family] else None
+        outcome = toolkit.pop("outcome")
+        row = {"family": LABELS[family], "outcome": outcome,
+               **{f"{k} (toolkit's setting)": v for k, v in toolkit.items()}}
+        if fixed is not None:
+            fixed_outcome = fixed.pop("outcome")
+            row.update({f"{k} (with {FIXES[family]})": v for k, v in fixed.items()})
+            if outcome == "reproduced" and fixed_outcome != "reproduced":
+                row["outcome"] = "partly reproduced"
+        elif FIXES[family]:
+            row[f"with {FIXES[family]}"] = "not run: " + "; ".join(
+                f"`{cells[k].command()}`" for k in cells if k[2] == "fixed" and not runs[k])
+        row["evidence"] = "L = 5, FS-NYC, fp32; paired over users, Wilcoxon"
+        rows.append(row)
+    return pd.DataFrame(rows).fillna("")          # a family not tested has no effect columns
 
 
+def _mechanism(runs: dict, setting: str) -> dict | None:
+    """In one setting: the targets' effect (every − one target, causal), its share of the "+"
+    gain (causal every − original one) and the architecture alone (causal − original, one
+    target); None unless the three cells have runs."""
+    keys = [("original", "one target", setting), ("causal", "one target", setting),
+            ("causal", "every target", setting)]
+    if not all(runs.get(k) for k in keys):
+        return None
+    base, one, every = (per_user(runs[k]) for k in keys)
+    whole = every.mean() - base.mean()
+    d, lo, hi = mean_difference(every, one)
+    p = stats.wilcoxon(every, one)
+    share = f" ({d / whole:.0%} of the '+' gain, {whole:+.4f})" if abs(whole) > 1e-9 else ""
+    return {"outcome": ("reproduced" if p < 0.05 and lo > 0 else
+                        "reversed" if p < 0.05 and hi < 0 else "no significant difference"),
+            "every target − one target": f"{d:+.4f} [{lo:+.4f}, {hi:+.4f}], p = {p:.2g}{share}",
+            "causal architecture alone": f"{one.mean() - base.mean():+.4f}"}
