@@ -9,6 +9,8 @@ import pytest
 from seqrec import metrics
 from seqrec.study import findings as F
 from seqrec.study import findings_setting as S
+from seqrec.study import findings_words as W
+from seqrec.study import paper_claims as C
 from seqrec.study import protocol_match, reproduction
 from seqrec.results import RECORD_SCHEMA
 
@@ -50,7 +52,7 @@ FLAT_HIGH, FLAT_LOW = [0.5] * 40, [0.01] * 40
 
 def claim(kind="direction", model="caser+", against="caser", above=True, size=None,
           epochs=(1, None), datasets=("fs-nyc",)):
-    return F.Claim("words", "§0", kind, model, against, datasets, above, size, epochs)
+    return C.Claim("words", "§0", kind, model, against, datasets, above, size, epochs)
 
 
 def read(recs, c):
@@ -104,7 +106,7 @@ def test_a_gap_bound_reads_the_gap_against_its_interval():
     recs = [make_record("sasrec", sas, FLAT_HIGH), make_record("caser+", plus, FLAT_HIGH)]
     c = claim("gap-at-most", against="sasrec", above=False, size=0.2)
     assert read(recs, c)["outcome"] == "reproduced"                # gap 0.05, well under 0.2
-    assert read(recs, F.Claim("w", "§", "gap-at-most", "caser+", "sasrec", ("fs-nyc",), False,
+    assert read(recs, C.Claim("w", "§", "gap-at-most", "caser+", "sasrec", ("fs-nyc",), False,
                               0.001))["outcome"] == "reversed"
 
 
@@ -166,7 +168,7 @@ def test_a_model_missing_at_the_main_setting_is_not_tested_and_never_borrows_ano
     assert row["reason"].startswith("Caser is not run at the main setting (L = 20, 390 epochs")
     assert row["robustness"] == "reproduced (L = 5, seed 42)"
     assert np.isnan(row["delta (full)"]) and row["verdict (full)"] is None
-    sentences = F.summary_sentences(F.findings(recs, ("full",), claims=F.table1_claims(), main=MAIN),
+    sentences = W.summary_sentences(F.findings(recs, ("full",), claims=C.table1_claims(), main=MAIN),
                                     "full", MAIN)
     assert any(s.startswith("Caser+ against Caser is not run at the main setting on FS-NYC")
                for s in sentences)
@@ -205,8 +207,8 @@ def test_mean_difference_interval_on_a_hand_worked_example():
 
 def test_the_summary_is_written_from_the_rows():
     recs = [make_record("caser+", GOOD, FLAT_HIGH), make_record("caser", BAD, FLAT_LOW)]
-    table = F.findings(recs, ("full",), claims=F.table1_claims(), main=MAIN)
-    sentences = F.summary_sentences(table, "full", MAIN)
+    table = F.findings(recs, ("full",), claims=C.table1_claims(), main=MAIN)
+    sentences = W.summary_sentences(table, "full", MAIN)
     assert sentences[0].startswith("Every sentence below is read at one main setting per dataset")
     assert sentences[1].startswith("Caser+ is significantly above Caser on FS-NYC (+")
     assert sentences[1].endswith("as in Table 1).")

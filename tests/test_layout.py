@@ -92,8 +92,6 @@ def test_no_import_circle():
 @pytest.mark.parametrize("module", sorted(MODULES))
 def test_no_module_does_several_jobs(module):
     lines = len(MODULES[module].read_text().splitlines())
-    if lines > MAX_LINES and module == "seqrec.study.findings":
-        pytest.xfail("findings.py is being split by job in parallel work (issue 37)")
     assert lines <= MAX_LINES, f"{module} has {lines} lines: split it by job"
 
 

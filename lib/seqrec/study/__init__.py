@@ -13,12 +13,19 @@ Which runs stand for what
     with another seed or training precision)
 The paper's tables and claims, checked
     `tables` (Table 1 from records, as the paper prints it), `claims` (each "+" model against
-    its original and SASRec), `findings` (every claim of the paper in one outcome vocabulary),
-    `protocol_match` (which evaluation protocol the paper's Table 1 used), `reproduction` (what
-    the committed runs add up to: the results chapter and the introduction show it)
+    its original and SASRec), `paper_claims` (the paper's claims in its own words, each a test
+    on two models), `findings_setting` (the main setting per dataset, and the settings the
+    records hold), `findings` (every claim read at the main setting, in one outcome vocabulary),
+    `findings_words` (the findings in plain sentences), `findings_html` (the findings as the
+    page shows them), `protocol_match` (which evaluation protocol the paper's Table 1 used),
+    `reproduction` (what the committed runs add up to: the results chapter and the introduction
+    show it)
 Beyond the paper
     `sasrec_study` (is the paper's SASRec a fair baseline? the original SASRec and the ablation
-    of their differences), `untrained` (why an untrained SASRec is not a random ranking), `beyond`
+    of their differences), `cnn_study` (are its Caser and CosRec fair baselines? the originals as
+    their papers train them beside the toolkit's, and the ablation of their differences),
+    `cnn_gains` (each "+" gain taken apart: the causal architecture, the targets per epoch, the
+    toolkit's setting; the claims read against the originals), `untrained` (why an untrained SASRec is not a random ranking), `beyond`
     (the tables of the 'beyond the paper' chapter), `longrun` (a model's long runs as its chapter
     shows them)
 The book

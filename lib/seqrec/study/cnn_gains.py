@@ -16,7 +16,8 @@ from .. import stats
 from ..registry import LABELS, PLUS_OF, REFERENCES_FOR
 from .cnn_study import (DIFFERENCES, GRID, MECHANISM, METRIC, ORIGINALS, Cell, interval,
                         paired, seeds_of, family_cells, per_user)
-from .findings import CLAIMS, STAND_IN, mean_difference
+from .findings import mean_difference
+from .paper_claims import CLAIMS, STAND_IN
 
 DECOMPOSITION = (   # (architecture, targets per epoch, setting) -> the cell that trains it, L = 5
     ("original", "one target", "toolkit", GRID, "l5", "{family}"),
@@ -91,7 +92,7 @@ def decomposition_effects(records: list[dict], family: str) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------ the claims
 def fair_claims(records: list[dict]) -> pd.DataFrame:
-    """The paper's claims of a "+" model over its CNN (`findings.CLAIMS`: the gains and Table 1's
+    """The paper's claims of a "+" model over its CNN (`paper_claims.CLAIMS`: the gains and Table 1's
     directions), read against the CNN as its own paper trains it: the "+" model as the paper's
     authors train it (the grid's main runs: L = 20, 2000 epochs) against the original as its
     authors train it (L = 5, every sliding window, 50 or 40 epochs), paired over the same users,

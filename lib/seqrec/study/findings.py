@@ -2,24 +2,26 @@
 dataset, with our evidence, the effect and its 95 % interval, whether the runs behind it have
 converged, and an outcome from one vocabulary (`OUTCOMES`).
 
-Nothing here is typed in but the paper's words and numbers (`CLAIMS`, from its text and its
-Table 1): every effect, interval and outcome is computed from run records. The reading of each
+Nothing here is typed in but the paper's words and numbers (`paper_claims.CLAIMS`, from its text
+and its Table 1): every effect, interval and outcome is computed from run records; the findings
+in plain sentences are `findings_words`'. The reading of each
 kind of claim is written once, in `OUTCOMES` and in the docstrings of the `_read_*` functions.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats as st
 
 from .. import stats
-from ..registry import DATASET_LABELS, LABELS, ORIGINAL_OF, REFERENCE_OF, REFERENCES_FOR
+from ..registry import DATASET_LABELS, LABELS, REFERENCE_OF, REFERENCES_FOR
 from . import convergence
-from .findings_setting import (MAIN_SETTINGS, MainSetting, Setting, main_setting, missing_runs,
-                               run_command, seeds_text, settings)
-from .paper import TABLE_METRICS, paper_marks, paper_table
+from .findings_setting import (MainSetting, Setting, main_setting, missing_runs,
+                               run_command, settings)
+from .paper import TABLE_METRICS, paper_table
+from .paper_claims import CLAIMS, NO_COPY, STAND_IN, Claim
 from .tables import per_user_values
 
 # ----------------------------------------------------------------------------- the vocabulary
@@ -42,102 +44,6 @@ OUTCOMES = {
                   "a run is missing, the command that makes it",
 }
 PRELIMINARY = "preliminary"      # appended to an outcome that rests on a run still moving
-
-# ----------------------------------------------------------------------------- the paper's claims
-# the datasets of the paper; FS-TKY has no copy here, FS-NYC is read in its place where marked
-PAPER_DATASETS = ("fs-tky", "fs-nyc", "ml-1m")
-STAND_IN = {"fs-tky": "fs-nyc"}
-NO_COPY = {"fs-tky": "no copy of Foursquare Tokyo here (the data chapter: how to add it)"}
-
-
-@dataclass(frozen=True)
-class Claim:
-    """One of the paper's statements, as a test on two models. `kind` says how it is read:
-    'direction' (model above/below `against` on `metric`), 'all-metrics' (above on all nine
-    Table 1 metrics), 'gain' (relative gain of at least `size`), 'gap-at-most' (`against` above
-    `model` by at most `size`), 'curve' (ahead at every evaluated epoch in `epochs`)."""
-    quote: str
-    where: str
-    kind: str
-    model: str
-    against: str
-    datasets: tuple[str, ...]
-    above: bool = True                   # the paper says `model` scores above `against`
-    size: float | None = None
-    epochs: tuple[int, int | None] = (1, None)
-    metric: str = "NDCG@10"
-    note: str = ""
-
-
-def text_claims() -> list[Claim]:
-    """The claims of the paper's text and figures, quoted with their section."""
-    mods = ("better scores than the baseline models across all metrics", "§3.1")
-    out = [Claim(f"“The modified architectures yielded {mods[0]}.”", mods[1], "all-metrics",
-                 plus, orig, PAPER_DATASETS) for plus, orig in ORIGINAL_OF.items()]
-    out += [
-        Claim("“Caser+ yields a 750% relative gain in NDCG@10 over its predecessor”", "§1",
-              "gain", "caser+", "caser", ("fs-tky",), size=7.5,
-              note="Table 1 puts this gain on FS-TKY (0.2551 vs 0.0300); the abstract says "
-                   "“improvements of up to +65%” for both models, which this contradicts"),
-        Claim("“CosRec+ improves NDCG@10 by 65%” (abstract: “up to +65%”)", "§1, abstract",
-              "gain", "cosrec+", "cosrec", ("fs-tky",), size=0.65,
-              note="Table 1 puts this gain on FS-TKY (0.5594 vs 0.3378)"),
-        Claim("“CosRec+ even surpasses SASRec ... by 53%”", "§1", "gain", "cosrec+", "sasrec",
-              ("fs-tky",), size=0.53, note="Table 1 puts this on FS-TKY (0.5594 vs 0.3653)"),
-    ]
-    out += [Claim("“across all epochs, the enhanced models consistently outperform their "
-                  "respective baselines”", "§3.1, Fig. 3", "curve", plus, orig, PAPER_DATASETS)
-            for plus, orig in ORIGINAL_OF.items()]
-    fig4a = ("the paper names no dataset; the paragraph follows the ML-1M sentence, but its "
-             "values (0.35-0.47) sit on the Foursquare scale, not ML-1M's (≤ 0.14)")
-    out += [Claim("“the CNN-based models produce higher test performance during the first 250 "
-                  "and 500 epochs”", "§3.2, Fig. 4a", "curve", model, "sasrec",
-                  ("ml-1m", "fs-nyc"), epochs=(1, up_to), note=fig4a)
-            for model, up_to in (("cosrec", 250), ("cosrec+", 500))]
-    out += [Claim("“although SASRec converges faster on FS-TKY, Caser+ overtakes it after "
-                  "epoch 1000”", "§3.2, Fig. 4b", "curve", "caser+", "sasrec", ("fs-tky",),
-                  epochs=(1001, None))]
-    out += [Claim("“On ML-1M, SASRec still holds the edge ... our models trail by at most "
-                  "0.0404 in NDCG@10”", "§3.2", "gap-at-most", plus, "sasrec", ("ml-1m",),
-                  above=False, size=0.0404,
-                  note="in Table 1 Caser+ trails SASRec by 0.0538, more than 0.0404; the bound is "
-                       "absolute, on the paper's scale, and our ML-1M numbers sit well below it")
-            for plus in ORIGINAL_OF]
-    return out
-
-
-def table1_claims() -> list[Claim]:
-    """The direction of each of the paper's Table 1 comparisons (NDCG@10), per dataset: each
-    "+" model against its original and against SASRec, with the paper's values and marks."""
-    paper = paper_table().set_index(["dataset", "model"])["NDCG@10"]
-    marks = paper_marks().set_index(["dataset", "model", "metric"])
-    out = []
-    for dataset in PAPER_DATASETS:
-        for plus, orig in ORIGINAL_OF.items():
-            for against, mark in ((orig, "dagger"), ("sasrec", "star")):
-                a, b = paper[(dataset, plus)], paper[(dataset, against)]
-                marked = bool(marks.loc[(dataset, plus, "NDCG@10"), mark])
-                words = (f"Table 1, {DATASET_LABELS[dataset]}: {LABELS[plus]} {a:.4f} "
-                         f"{'>' if a > b else '<'} {LABELS[against]} {b:.4f}"
-                         + (f" ({'†' if mark == 'dagger' else '*'}: significant)" if marked else ""))
-                out.append(Claim(words, "Table 1", "direction", plus, against, (dataset,),
-                                 above=bool(a > b)))
-    return out
-
-
-def original_sasrec_claims() -> list[Claim]:
-    """The paper's comparisons with its SASRec (the toolkit's variant) read again against SASRec
-    as its own paper builds it (`registry.REFERENCES_FOR`), which the paper did not train:
-    the Table 1 directions and the headline gain, with the paper's words unchanged."""
-    note = ("read against {label}, which the paper did not train: the paper's SASRec is its "
-            "toolkit's variant (the SASRec chapter sets the two side by side)")
-    return [replace(c, against=ref, note=note.format(label=LABELS[ref]))
-            for c in text_claims() + table1_claims()
-            if c.against == "sasrec" and c.kind in ("direction", "gain")
-            for ref in REFERENCES_FOR["sasrec"]]
-
-
-CLAIMS = text_claims() + table1_claims() + original_sasrec_claims()
 
 # ----------------------------------------------------------------------------- one reading
 @dataclass
@@ -460,107 +366,3 @@ def paper_ratio(claim: Claim, dataset: str) -> float:
     if (dataset, claim.model) not in paper.index or (dataset, against) not in paper.index:
         return float("nan")
     return float(paper[(dataset, claim.model)] / paper[(dataset, against)] - 1)
-
-
-# ----------------------------------------------------------------------------- in words
-AGAINST_TABLE1 = {"reproduced": "as in Table 1", "reversed": "the opposite of Table 1",
-                  "no significant difference": "where Table 1 has a difference",
-                  "partly reproduced": "partly as in Table 1"}
-
-
-def _own_rows(table: pd.DataFrame) -> pd.DataFrame:
-    """The rows read on their own dataset (no stand-in, not the datasets without a copy)."""
-    return table[~table["read on"].str.contains("stand-in")
-                 & ~table["reason"].isin(list(NO_COPY.values()))]
-
-
-def _pair_sentence(table: pd.DataFrame, model: str, against: str, protocol: str) -> str | None:
-    """'Caser+ is significantly above Caser on FS-NYC (+0.3263 NDCG@10 [+0.31, +0.34];
-    preliminary; as in Table 1), and ...' from the Table 1 rows of one pair, read at the main
-    setting of each dataset; a dataset whose main setting lacks a model says so."""
-    rows = _own_rows(table[(table["kind"] == "direction") & (table["model"] == model)
-                           & (table["against"] == against)])
-    if rows.empty:
-        return None
-    parts, not_run = [], []
-    for r in rows.to_dict("records"):
-        if r[f"effect ({protocol})"] == NOT_RUN:
-            not_run.append(r["read on"])
-            continue
-        if r["outcome"] == "not tested":                # no main setting named there: said once
-            continue
-        verdict = r[f"verdict ({protocol})"]
-        lo, hi = r[f"delta interval ({protocol})"]
-        where = (f"significantly above {LABELS[against]}" if verdict == stats.BETTER else
-                 f"significantly below {LABELS[against]}" if verdict == stats.WORSE else
-                 f"not significantly different from {LABELS[against]}")
-        parts.append(f"{where} on {r['read on']} ({r[f'delta ({protocol})']:+.4f} NDCG@10 "
-                     f"[{lo:+.4f}, {hi:+.4f}]{', preliminary' if r['preliminary'] else ''}; "
-                     f"{AGAINST_TABLE1[_base_outcome(r['outcome'])]})")
-    said = f"{LABELS[model]} is " + ", and ".join(parts) if parts else ""
-    if not not_run:
-        return said or None
-    lacking = (f"{LABELS[model]} against {LABELS[against]} is {NOT_RUN} on "
-               f"{' and '.join(not_run)}, so not tested there (the findings table gives the "
-               "command that runs it)")
-    return f"{said}; {lacking[0].lower()}{lacking[1:]}" if said else lacking
-
-
-def setting_sentence(table: pd.DataFrame, main: dict[str, MainSetting] | None = None) -> str:
-    """Which setting every sentence is read at: per dataset its main setting, and how many of
-    its seeds the rows rest on."""
-    main = MAIN_SETTINGS if main is None else main
-    parts = []
-    for dataset, m in main.items():
-        rows = table[(table["read on"].str.startswith(DATASET_LABELS[dataset]))
-                     & (table["seeds"] != "")]
-        if not len(table[table["read on"].str.startswith(DATASET_LABELS[dataset])]):
-            continue
-        seeds = sorted(set(rows["seeds"]), key=lambda s: int(s.split()[0]))
-        parts.append(f"{DATASET_LABELS[dataset]} at L = {m.lookback}, {m.epochs} epochs, "
-                     f"{m.precision}, {seeds_text(list(m.seeds))}"
-                     + (f" (the rows rest on {' or '.join(seeds)} so far)"
-                        if seeds and seeds != [f"{len(m.seeds)} of {len(m.seeds)} seed"
-                                               + "s" * (len(m.seeds) > 1)] else ""))
-    return ("Every sentence below is read at one main setting per dataset, never at another: "
-            + "; ".join(parts) + ".")
-
-
-def summary_sentences(table: pd.DataFrame, protocol: str,
-                      main: dict[str, MainSetting] | None = None) -> list[str]:
-    """The findings in a few plain sentences, every number from `table` (`findings`), which
-    reads every row at the main setting."""
-    pairs = [(plus, original) for plus, original in ORIGINAL_OF.items()]
-    pairs += [(plus, sas) for sas in ("sasrec", *REFERENCES_FOR["sasrec"]) for plus in ORIGINAL_OF]
-    out = [setting_sentence(table, main)]
-    out += [s + "." for s in (_pair_sentence(table, m, a, protocol) for m, a in pairs) if s]
-    untested = table[table["outcome"] == "not tested"]
-    tky = untested[untested["reason"] == NO_COPY["fs-tky"]]             # not tested for want of a copy
-    if len(tky):
-        gains = table[(table["kind"] == "gain") & table["read on"].str.contains("stand-in")
-                      & (table[f"effect ({protocol})"] != NOT_RUN)]
-        read = "; ".join(f"{LABELS[r['model']]} over {LABELS[r['against']]} "
-                         f"{r[f'effect ({protocol})'].split(' over users')[0].replace('gain ', '')} "
-                         f"(the paper: {r['size']:+.0%}): {r['outcome']}"
-                         for r in gains.to_dict("records"))
-        out.append(f"{len(tky)} rows about FS-TKY are not tested, for want of a copy; the "
-                   "introduction's headline percentages are FS-TKY numbers"
-                   + (f", and read on FS-NYC as a stand-in they give: {read}." if read else "."))
-    prelim = table[table["preliminary"].astype(bool)]
-    if len(prelim):
-        moving = sorted({w.split(" still")[0].split(" (seed")[0]
-                         for c in prelim["converged"] for w in c.split("; ") if "still" in w})
-        out.append(f"{len(prelim)} of the {len(table) - len(untested)} tested rows are "
-                   f"preliminary: a run behind them is still moving after its last epoch "
-                   f"({', '.join(moving)}).")
-    return out
-
-
-def outcome_counts(table: pd.DataFrame) -> dict[str, int]:
-    """How many rows end in each outcome (preliminary ones counted under their outcome)."""
-    base = table["outcome"].str.replace(f", {PRELIMINARY}", "", regex=False)
-    return {o: int((base == o).sum()) for o in OUTCOMES}
-
-
-def vocabulary() -> pd.DataFrame:
-    return pd.DataFrame({"outcome": list(OUTCOMES), "means": list(OUTCOMES.values())})

@@ -10,7 +10,8 @@ import re
 
 import pandas as pd
 
-from .findings import NOT_RUN, OUTCOMES, PAPER_DATASETS, PRELIMINARY, _base_outcome
+from .findings import NOT_RUN, OUTCOMES, PRELIMINARY, _base_outcome
+from .paper_claims import PAPER_DATASETS
 from ..registry import DATASET_LABELS, REFERENCES_FOR
 
 OUTCOME_CLASS = {o: o.replace(" ", "-") for o in OUTCOMES}

@@ -16,6 +16,7 @@ from ..errors import DataError
 from ..registry import BASELINES, DATASET_LABELS, LABELS, MODELS
 from ..results import checked_records, curves, variant
 from . import findings as F
+from . import findings_words
 from . import protocol_match
 from .committed_runs import LONG_RUN_PROFILES, cost_of_missing_runs, long_runs
 from .findings_setting import MAIN_SETTINGS, TRAINED, MainSetting, settings
@@ -42,7 +43,7 @@ class Reproduction:
         return self.protocols[0]
 
     def summary(self) -> list[str]:
-        sentences = F.summary_sentences(self.findings, self.protocol, self.main)
+        sentences = findings_words.summary_sentences(self.findings, self.protocol, self.main)
         study = [study_sentence(study_records(self.results_dir)),
                  ablation_sentence(study_records(self.results_dir, ABLATION_PROFILE))]
         return sentences[:-1] + floor_sentences(self) + [s for s in study if s] + sentences[-1:]
