@@ -203,3 +203,24 @@ def _mechanism(runs: dict, setting: str) -> dict | None:
                         "reversed" if p < 0.05 and hi < 0 else "no significant difference"),
             "every target − one target": f"{d:+.4f} [{lo:+.4f}, {hi:+.4f}], p = {p:.2g}{share}",
             "causal architecture alone": f"{one.mean() - base.mean():+.4f}"}
+
+
+def targets_effect(records: list[dict], models=("caser+", "cosrec+", "sasrec")) -> pd.DataFrame:
+    """Every position of the window a target against the last one only (`targets: last`), for
+    each model that scores every position, in the toolkit's setting at L = 5 on FS-NYC: the grid's
+    `l5` runs against the `cnn-mechanism` profile's `l5-last` runs, paired over users."""
+    rows = []
+    for model in models:
+        every = Cell(GRID, "l5", model, "").runs(records)
+        last = Cell(MECHANISM, "l5-last", model, "")
+        last_runs = last.runs(records)
+        if not (every and last_runs):
+            rows.append({"model": LABELS[model], "every position": "", "last position only": "",
+                         "every − last, 95 % CI, Wilcoxon": f"not run: `{last.command()}`"})
+            continue
+        x, y = per_user(every), per_user(last_runs)
+        rows.append({"model": LABELS[model],
+                     "every position": f"{x.mean():.4f} ({seeds_of(every)})",
+                     "last position only": f"{y.mean():.4f} ({seeds_of(last_runs)})",
+                     "every − last, 95 % CI, Wilcoxon": paired(x, y)})
+    return pd.DataFrame(rows)
