@@ -261,10 +261,18 @@ def fix_sentence(records: list[dict], family: str = "caser") -> str | None:
         return None
     x, t, p = per_user(fixed), per_user(toolkit), per_user(plus)
     d, lo, hi = mean_difference(x, p)
+    plus_fixed = Cell(MECHANISM, "l5-fixed", PLUS_OF[family], "").runs(records)
+    also = ""
+    if plus_fixed:
+        f = per_user(plus_fixed)
+        d2, lo2, hi2 = mean_difference(f, x)
+        also = (f" With the same initialisation {LABELS[PLUS_OF[family]]} reaches {f.mean():.4f} "
+                f"({seeds_of(plus_fixed)}; {d2:+.4f} [{lo2:+.4f}, {hi2:+.4f}] against "
+                f"{LABELS[family]}).")
     return (f"One switch set back is enough: the toolkit's {LABELS[family]} with the "
             f"{LABELS[family]} paper's initialisation, trained in the toolkit's own "
             f"regime (one window per user, 2000 epochs, L = 5, {seeds_of(fixed)}), reaches test "
             f"{METRIC} {x.mean():.4f} instead of {t.mean():.4f} ({seeds_of(toolkit)}), and ends "
             f"{'above' if lo > 0 else 'below' if hi < 0 else 'level with'} "
             f"{LABELS[PLUS_OF[family]]} in the same regime ({p.mean():.4f}, {seeds_of(plus)}; "
-            f"{d:+.4f} [{lo:+.4f}, {hi:+.4f}]).")
+            f"{d:+.4f} [{lo:+.4f}, {hi:+.4f}])." + also)
