@@ -176,3 +176,27 @@ def test_auto_resolves_to_the_models_own_regime_and_leaves_earlier_identities_al
 def test_a_regime_the_loop_cannot_train_is_refused_with_what_to_set(changes, model, match):
     with pytest.raises(ConfigError, match=match):
         TrainConfig(model=model, **changes).regime(models.create(model, U, N, 5))
+
+
+# ------------------------------------------------------------------------------ the profiles
+def test_the_mechanism_profile_scores_the_last_position_exactly_where_it_says(monkeypatch):
+    """`targets: last` in the cells named for it (the main cells and the *-last variants); every
+    position in the fixed ones, whose '+' gain is the point (a top-level `targets` reaches every
+    variant unless it says otherwise)."""
+    from rebuild import profiles
+    monkeypatch.setenv("SEQREC_DATA_DIR", "/nonexistent")
+    for cell in profiles.load("cnn-mechanism").cells():
+        last = cell.variant in ("", "fixed-last", "l5-last", "l5-fixed-last")
+        assert cell.config.targets == ("last" if last else "auto"), (cell.variant, cell.model)
+        fixed = "fixed" in cell.variant
+        assert (cell.config.model_options.get("init") == "reference") == fixed
+
+
+def test_the_originals_profile_trains_them_at_their_papers_settings(monkeypatch):
+    from rebuild import profiles
+    monkeypatch.setenv("SEQREC_DATA_DIR", "/nonexistent")
+    for cell in profiles.load("cnn-original").cells():
+        module = caser if cell.model == "caser-original" else cosrec
+        for key in ("lookback", "batch_size", "epochs"):
+            assert getattr(cell.config, key) == module.DIFFERENCES[key].original, (cell.model, key)
+        assert all(getattr(cell.config, k) == "auto" for k in REGIME_SWITCHES)   # its own regime
