@@ -225,7 +225,9 @@ def _mechanism(runs: dict, setting: str) -> dict | None:
     whole = every.mean() - base.mean()
     d, lo, hi = mean_difference(every, one)
     p = stats.wilcoxon(every, one)
-    share = f" ({d / whole:.0%} of the '+' gain, {whole:+.4f})" if abs(whole) > 1e-9 else ""
+    _, g_lo, g_hi = mean_difference(every, base)
+    share = (f" ({d / whole:.0%} of the '+' gain, {whole:+.4f})" if g_lo > 0 or g_hi < 0
+             else f" (no significant '+' gain to share: {whole:+.4f} [{g_lo:+.4f}, {g_hi:+.4f}])")
     return {"outcome": ("reproduced" if p < 0.05 and lo > 0 else
                         "reversed" if p < 0.05 and hi < 0 else "no significant difference"),
             "every target − one target": f"{d:+.4f} [{lo:+.4f}, {hi:+.4f}], p = {p:.2g}{share}",
