@@ -64,7 +64,7 @@ def test_a_claim_is_read_against_the_original_and_sized():
     # 0.5 against 0.4: +25 %, significant with 60 users? the paired test decides; never "reproduced"
     assert gain["effect, 95 % CI"].startswith("+25%")
     assert gain["outcome"] != "reproduced"
-    ml1m = fair.loc[[q for q in fair.index if q[1] == "ml-1m" and "Caser+" in q[0]][0]]
+    ml1m = fair.loc[[q for q in fair.index if q[1] == "ML-1M" and "Caser+" in q[0]][0]]
     assert ml1m["outcome"] == "not tested" and "no run" in ml1m["evidence"]
 
 
