@@ -225,7 +225,7 @@ def ablation_sentence(records: list[dict], family: str = "caser") -> str | None:
                "side ends below the popularity floor")
     return (f"{verdict} ({f.mean():.4f}); the original ends at "
             f"{ref.mean():.4f} test {METRIC} ({PROTOCOL}) after {base['last']['epoch']} epochs, "
-            "and each run costs it: " + "; ".join(f"the toolkit's {name} {cost:+.4f}"
+            "and each run changes it by: " + "; ".join(f"the toolkit's {name} {cost:+.4f}"
                                                     for cost, name in costs)
             + f" ({DATASET_LABELS[DATASET]}, L = 5, seed 42).")
 
