@@ -15,6 +15,7 @@ from ..errors import ConfigError, unknown
 from ..evaluation import PROTOCOLS, SELECTION_PROTOCOL, check_protocols
 from ..models.base import REGIME_SWITCHES
 from ..results import config_hash
+from ..steps import BCE_REDUCTIONS
 
 LOSSES = ("bce", "ce")
 # switches that change how a run executes, not what it computes: not part of the config hash.
@@ -30,7 +31,6 @@ COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-
 REGIME_FIELDS = ("targets", *REGIME_SWITCHES)
 WINDOWS = ("random", "sliding")
 TARGET_POSITIONS = ("every", "last")
-BCE_REDUCTIONS = ("entries", "means")
 
 
 # users per evaluation batch under eval_batch_size 'auto' (`TrainConfig.eval_batch`): on a GPU a
