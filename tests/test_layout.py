@@ -27,21 +27,31 @@ def resolve(name: str) -> str:
     return name
 
 
+def parsed(module: str) -> ast.Module:
+    path = MODULES[module]
+    return ast.parse(path.read_text(), str(path))
+
+
+def from_base(module: str, node: ast.ImportFrom) -> str:
+    """The module X of `from X import y` in `module`, a relative X resolved."""
+    package = module if MODULES[module].name == "__init__.py" else module.rpartition(".")[0]
+    base = node.module or ""
+    if node.level:
+        anchor = package.split(".")
+        anchor = anchor[:len(anchor) - (node.level - 1)]
+        base = ".".join(anchor + ([base] if base else []))
+    return base
+
+
 def imported_modules(module: str) -> set[str]:
     """The seqrec modules `module` imports (relative imports resolved; `from pkg import name`
     counts as importing `pkg.name` when that is a module, else `pkg`)."""
-    path = MODULES[module]
-    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    for node in ast.walk(parsed(module)):
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = package.split(".")
-                anchor = anchor[:len(anchor) - (node.level - 1)]
-                base = ".".join(anchor + ([base] if base else []))
+            base = from_base(module, node)
             names = [f"{base}.{a.name}" for a in node.names]
         else:
             continue
@@ -96,20 +106,9 @@ def test_no_module_does_several_jobs(module):
 
 
 def from_import_bases(module: str) -> set[str]:
-    """The modules `from X import y` statements of `module` name as X (relative ones resolved)."""
-    path = MODULES[module]
-    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-    bases = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = package.split(".")
-                anchor = anchor[:len(anchor) - (node.level - 1)]
-                base = ".".join(anchor + ([base] if base else []))
-            if base.split(".")[0] == "seqrec":
-                bases.add(base)
-    return bases
+    """The seqrec modules `from X import y` statements of `module` name as X."""
+    bases = {from_base(module, n) for n in ast.walk(parsed(module)) if isinstance(n, ast.ImportFrom)}
+    return {b for b in bases if b.split(".")[0] == "seqrec"}
 
 
 def test_every_import_names_a_module_that_exists():

@@ -70,6 +70,20 @@ def sliding_window_regime(repo: str, windows: str, targets: str, negatives: str,
     }
 
 
+def reference_settings(repo: str, lookback: str, batch: str, epochs: tuple[int, str]
+                       ) -> dict[str, Difference]:
+    """The three run settings in which Caser's and CosRec's reference code differ from the
+    toolkit's (TrainConfig fields): L = 5, batch 512, and the code's own epoch count `epochs` =
+    (value, source), each with the line of `repo` that sets it."""
+    n, where = epochs
+    return {
+        "lookback": Difference("window L", 100, 5, "100 (the paper's final config; the book's runs: "
+                               "20)", "5", f"{repo} {lookback}", "train"),
+        "batch_size": Difference("batch", 128, 512, "128", "512", f"{repo} {batch}", "train"),
+        "epochs": Difference("epochs", 2000, n, "2000", str(n), f"{repo} {where}", "train"),
+    }
+
+
 class SequentialRecommender(nn.Module):
     """Base class of the five models: the shared `forward` / `score_all` contract."""
 

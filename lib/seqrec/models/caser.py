@@ -33,7 +33,7 @@ from torch import nn
 from ..errors import ConfigError, unknown
 from .base import (REGIME_SWITCHES, Difference, Dropout, SequentialRecommender, activation,
                    check_dropout, check_positive_int, check_weight_decay, init_tables,
-                   item_embedding, sliding_window_regime)
+                   item_embedding, reference_settings, sliding_window_regime)
 
 HORIZONTAL_METHODS = ("auto", "fft", "dense", "loop")
 CHANNEL_ORDERS = ("filter_major", "height_major")
@@ -66,12 +66,9 @@ DIFFERENCES = {
                                   "caser_pytorch `train_caser.py` `--nv 4` L302"),
     "l2": Difference("weight decay", 0.0, 1e-6, "none", "Adam(weight_decay=1e-6), coupled L2",
                      "caser_pytorch `train_caser.py` L83-85, `--l2 1e-6` L293"),
-    "lookback": Difference("window L", 100, 5, "100 (the paper's final config; the book's runs: "
-                           "20)", "5", "caser_pytorch `train_caser.py` `--L 5` L286", "train"),
-    "batch_size": Difference("batch", 128, 512, "128", "512",
-                             "caser_pytorch `train_caser.py` `--batch_size 512` L291", "train"),
-    "epochs": Difference("epochs", 2000, 50, "2000", "50",
-                         "caser_pytorch `train_caser.py` `--n_iter 50` L289", "train"),
+    **reference_settings("caser_pytorch", lookback="`train_caser.py` `--L 5` L286",
+                         batch="`train_caser.py` `--batch_size 512` L291",
+                         epochs=(50, "`train_caser.py` `--n_iter 50` L289")),
 }
 
 

@@ -33,7 +33,7 @@ from torch import nn
 from ..errors import ConfigError, unknown
 from .base import (REGIME_SWITCHES, Difference, Dropout, SequentialRecommender, activation,
                    check_dropout, check_positive_int, check_weight_decay, init_tables,
-                   item_embedding, sliding_window_regime)
+                   item_embedding, reference_settings, sliding_window_regime)
 
 NORMS = ("batch", "cell", "none")
 PAIR_CONSTRUCTIONS = ("factorised", "materialised")
@@ -59,12 +59,9 @@ DIFFERENCES = {
                          "CosRec `train.py` `--fc_dim 150` L332"),
     "l2": Difference("weight decay", 0.0, 5e-6, "none", "Adam(weight_decay=5e-6), coupled L2",
                      "CosRec `train.py` L81-83, `--l2 5e-6` L320"),
-    "lookback": Difference("window L", 100, 5, "100 (the paper's final config; the book's runs: "
-                           "20)", "5", "CosRec `train.py` `--L 5` L313", "train"),
-    "batch_size": Difference("batch", 128, 512, "128", "512",
-                             "CosRec `train.py` `--batch_size 512` L318", "train"),
-    "epochs": Difference("epochs", 2000, 40, "2000", "40",
-                         "CosRec `train.py` `--n_iter 40` L316", "train"),
+    **reference_settings("CosRec", lookback="`train.py` `--L 5` L313",
+                         batch="`train.py` `--batch_size 512` L318",
+                         epochs=(40, "`train.py` `--n_iter 40` L316")),
 }
 
 
